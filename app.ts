@@ -1,0 +1,116 @@
+/**
+ * The bundled gateway: every Switchyard plugin, configured from the
+ * environment (SPEC.md). `npm start` runs `main()`; tests call `buildGateway()`.
+ */
+import { pathToFileURL } from 'node:url'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import closeWithGrace from 'close-with-grace'
+import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
+import { ConfigError } from './lib/validate.js'
+import { pools } from './plugins/pools/index.js'
+import { adminListener, adminAddress } from './plugins/admin/index.js'
+import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.js'
+import { gatewayRoutes } from './routes/index.js'
+import { startDemoBackends, type DemoBackends } from './demo/backends.js'
+
+/** How long SIGTERM waits for in-flight requests before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000
+
+export interface BuildOptions {
+  /** Log as the app would (default) or not at all (tests, benchmarks). */
+  logger?: boolean
+}
+
+/** Build the gateway app (not listening yet). Throws ConfigError on bad config. */
+export async function buildGateway (config: GatewayConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { env } = config
+  const app: FastifyInstance = Fastify({
+    logger: options.logger === false ? false : { level: env.logLevel },
+    trustProxy: compileTrust(env.trustProxy),
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true
+  })
+  app.setNotFoundHandler((_request, reply) => {
+    const body = toErrorBody(new NoRouteError())
+    reply.code(body.statusCode).send(body)
+  })
+  app.setErrorHandler((error, request, reply) => {
+    const body = toErrorBody(error as Parameters<typeof toErrorBody>[0])
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'gateway error')
+    reply.code(body.statusCode).send(body)
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    const exchange = request.switchyard
+    request.log.info({
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      pool: exchange?.pool.name,
+      target: exchange?.target?.id,
+      pickedBy: exchange?.pickedBy,
+      retries: exchange?.retries
+    }, 'access')
+    done()
+  })
+
+  await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer })
+  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy })
+  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
+  return app
+}
+
+/** Start the bundled gateway from `env`; returns the app (listening) and a stop function. */
+export async function startGateway (envVars: Env): Promise<{ app: FastifyInstance, stop: () => Promise<void> }> {
+  const config = loadConfig(envVars)
+  let demo: DemoBackends | undefined
+  if (config.demo) {
+    demo = await startDemoBackends(3)
+    config.pools = { demo: { targets: demo.urls } }
+    config.routes = [{ path: '/', pool: 'demo' }]
+  }
+  let app: FastifyInstance
+  try {
+    app = await buildGateway(config)
+    await app.listen({ host: config.env.host, port: config.env.port })
+  } catch (err) {
+    await demo?.close()
+    throw err
+  }
+  if (demo !== undefined) {
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : config.env.port
+    app.log.info(`demo mode: no upstream configured, so ${demo.urls.length} sample backends run on loopback behind the gateway. Try:\n` +
+      `  curl -s http://127.0.0.1:${port}/hello            # repeat it: the "backend" field rotates\n` +
+      `  curl -s ${adminAddress(app)}/status   # pools, targets and their live state`)
+  }
+  const stop = async (): Promise<void> => {
+    await app.close()
+    await demo?.close()
+  }
+  return { app, stop }
+}
+
+export async function main (): Promise<void> {
+  let started: Awaited<ReturnType<typeof startGateway>>
+  try {
+    started = await startGateway(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`switchyard: invalid configuration: ${err.message}\n`)
+    } else {
+      process.stderr.write(`switchyard: failed to start: ${(err as Error).message}\n`)
+    }
+    process.exitCode = 1
+    return
+  }
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: started.app.log }, async ({ signal, err }) => {
+    if (err !== undefined) started.app.log.error({ err }, 'stopping after an error')
+    else started.app.log.info({ signal }, 'stopping: finishing in-flight requests')
+    await started.stop()
+  })
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main()
+}

@@ -1,0 +1,136 @@
+/**
+ * The bundled app's environment variables (SPEC.md), parsed and checked.
+ * Each bad value throws a ConfigError naming the variable and what was expected.
+ */
+import { ConfigError } from '../lib/validate.js'
+import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
+
+export type Env = Record<string, string | undefined>
+
+export interface GatewayEnv {
+  host: string
+  port: number
+  upstreams: string[] | undefined
+  configPath: string | undefined
+  defaultBalancer: BalancerName
+  stickyCookie: string | undefined
+  stickySecret: string | undefined
+  healthPath: string | undefined
+  healthIntervalMs: number
+  cache: 'off' | 'memory' | 'redis'
+  cacheMaxBytes: number
+  redisUrl: string | undefined
+  rateLimitMax: number | undefined
+  rateLimitWindowMs: number
+  tlsCert: string | undefined
+  tlsKey: string | undefined
+  trustProxy: boolean | number | string[]
+  adminPort: number
+  adminHost: string
+  adminToken: string | undefined
+  logLevel: string
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
+
+export function readEnv (env: Env): GatewayEnv {
+  const cache = oneOf(env, 'GATEWAY_CACHE', ['off', 'memory', 'redis'], 'off') as GatewayEnv['cache']
+  const redisUrl = optional(env, 'GATEWAY_REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('GATEWAY_REDIS_URL', `must be a redis:// or rediss:// URL, got "${redisUrl}"`)
+  }
+  if (cache === 'redis' && redisUrl === undefined) {
+    throw new ConfigError('GATEWAY_REDIS_URL', 'is required when GATEWAY_CACHE=redis')
+  }
+  const tlsCert = optional(env, 'GATEWAY_TLS_CERT')
+  const tlsKey = optional(env, 'GATEWAY_TLS_KEY')
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError(tlsCert === undefined ? 'GATEWAY_TLS_CERT' : 'GATEWAY_TLS_KEY', 'must be set together with ' + (tlsCert === undefined ? 'GATEWAY_TLS_KEY' : 'GATEWAY_TLS_CERT'))
+  }
+  const stickyCookie = optional(env, 'GATEWAY_STICKY_COOKIE')
+  if (stickyCookie !== undefined && !TOKEN.test(stickyCookie)) {
+    throw new ConfigError('GATEWAY_STICKY_COOKIE', `must be a cookie name (letters, digits, -_.), got "${stickyCookie}"`)
+  }
+  const healthPath = optional(env, 'GATEWAY_HEALTH_PATH')
+  if (healthPath !== undefined && !healthPath.startsWith('/')) {
+    throw new ConfigError('GATEWAY_HEALTH_PATH', `must be a path starting with "/", got "${healthPath}"`)
+  }
+  const upstreams = optional(env, 'GATEWAY_UPSTREAMS')
+  return {
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    upstreams: upstreams === undefined ? undefined : parseUpstreams(upstreams),
+    configPath: optional(env, 'GATEWAY_CONFIG'),
+    defaultBalancer: oneOf(env, 'GATEWAY_BALANCER', BALANCER_NAMES, 'round-robin') as BalancerName,
+    stickyCookie,
+    stickySecret: optional(env, 'GATEWAY_STICKY_SECRET'),
+    healthPath,
+    healthIntervalMs: integer(env, 'GATEWAY_HEALTH_INTERVAL_MS', 5000, 10, 3_600_000),
+    cache,
+    cacheMaxBytes: integer(env, 'GATEWAY_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    redisUrl,
+    rateLimitMax: optionalInteger(env, 'GATEWAY_RATE_LIMIT_MAX', 1, Number.MAX_SAFE_INTEGER),
+    rateLimitWindowMs: integer(env, 'GATEWAY_RATE_LIMIT_WINDOW_MS', 60_000, 1, 86_400_000),
+    tlsCert,
+    tlsKey,
+    trustProxy: parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY')),
+    adminPort: integer(env, 'GATEWAY_ADMIN_PORT', 9901, 0, 65535),
+    adminHost: optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1',
+    adminToken: optional(env, 'GATEWAY_ADMIN_TOKEN'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')
+  }
+}
+
+function optional (env: Env, name: string): string | undefined {
+  const value = env[name]
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  return trimmed === '' ? undefined : trimmed
+}
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  return optionalInteger(env, name, min, max) ?? fallback
+}
+
+function optionalInteger (env: Env, name: string, min: number, max: number): number | undefined {
+  const value = optional(env, name)
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${value}"`)
+  }
+  return n
+}
+
+function oneOf (env: Env, name: string, allowed: readonly string[], fallback: string): string {
+  const value = optional(env, name)
+  if (value === undefined) return fallback
+  if (!allowed.includes(value)) throw new ConfigError(name, `must be one of: ${allowed.join(', ')}; got "${value}"`)
+  return value
+}
+
+function parseUpstreams (value: string): string[] {
+  const urls = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (urls.length === 0) throw new ConfigError('GATEWAY_UPSTREAMS', 'must list at least one http:// URL')
+  for (const url of urls) {
+    if (!/^https?:\/\/[^/?#@]+\/?$/.test(url)) {
+      throw new ConfigError('GATEWAY_UPSTREAMS', `must be comma-separated http(s):// origins (no path), got "${url}"`)
+    }
+  }
+  return urls
+}
+
+/** `true`/`false`, a hop count, or a comma-separated list of addresses/CIDRs. */
+export function parseTrustProxy (value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const entry of list) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError('GATEWAY_TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${entry}"`)
+    }
+  }
+  return list
+}

@@ -1,0 +1,60 @@
+/**
+ * Validation of options and config against TypeBox schemas, with errors that
+ * name the field: `pools.api.balancer must be one of: round-robin, …`.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { Static, TSchema } from '@sinclair/typebox'
+
+/** Thrown for any invalid option, environment variable or config field. */
+export class ConfigError extends Error {
+  readonly field: string
+  constructor (field: string, problem: string) {
+    super(`${field} ${problem}`)
+    this.name = 'ConfigError'
+    this.field = field
+  }
+}
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false })
+const compiled = new WeakMap<TSchema, ValidateFunction>()
+
+/**
+ * Check `value` against `schema` (filling defaults in place) and return it typed.
+ * `root` names the value in messages, e.g. `pools` or `GATEWAY_CONFIG`.
+ */
+export function validateWithSchema<S extends TSchema> (schema: S, value: unknown, root: string): Static<S> {
+  let validate = compiled.get(schema)
+  if (validate === undefined) {
+    validate = ajv.compile(schema)
+    compiled.set(schema, validate)
+  }
+  if (!validate(value)) {
+    const error = (validate.errors as ErrorObject[])[0] as ErrorObject
+    throw toConfigError(error, root)
+  }
+  return value as Static<S>
+}
+
+function toConfigError (error: ErrorObject, root: string): ConfigError {
+  let field = root + error.instancePath.replace(/\//g, '.').replace(/~1/g, '/').replace(/~0/g, '~')
+  const params = error.params as Record<string, unknown>
+  let problem = error.message ?? 'is invalid'
+  switch (error.keyword) {
+    case 'additionalProperties':
+      field += '.' + String(params.additionalProperty)
+      problem = 'is not a known option'
+      break
+    case 'required':
+      field += '.' + String(params.missingProperty)
+      problem = 'is required'
+      break
+    case 'enum':
+      problem = 'must be one of: ' + (params.allowedValues as unknown[]).join(', ')
+      break
+    case 'anyOf':
+    case 'oneOf':
+      problem = 'has an invalid form'
+      break
+  }
+  return new ConfigError(field, problem)
+}

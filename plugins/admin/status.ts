@@ -1,0 +1,47 @@
+/**
+ * The `/status` document: pools, targets and their live state. Addresses
+ * appear here only — the admin listener is loopback and token-protected.
+ */
+import type { PoolRegistry, Target } from '../pools/index.js'
+
+export interface TargetStatus {
+  id: string
+  url: string
+  weight: number
+  condition: string
+  reason: string
+  since: string
+  inFlight: number
+  requests: number
+  failures: number
+  latencyEwmaMs: number
+}
+
+export interface PoolStatus {
+  name: string
+  balancer: string
+  targets: TargetStatus[]
+}
+
+export function describeTarget (target: Target): TargetStatus {
+  return {
+    id: target.id,
+    url: target.origin,
+    weight: target.weight,
+    condition: target.condition,
+    reason: target.reason,
+    since: new Date(target.since).toISOString(),
+    inFlight: target.inFlight,
+    requests: target.requests,
+    failures: target.failures,
+    latencyEwmaMs: Math.round(target.latencyEwmaMs * 10) / 10
+  }
+}
+
+export function describePools (registry: PoolRegistry): { pools: PoolStatus[] } {
+  const pools: PoolStatus[] = []
+  for (const pool of registry) {
+    pools.push({ name: pool.name, balancer: pool.balancer.name, targets: pool.targets.map(describeTarget) })
+  }
+  return { pools }
+}

@@ -1,0 +1,51 @@
+/**
+ * `switchyard-pools`: the registry of upstream pools.
+ *
+ * Place in the request chain: none of its own; it decorates the instance with
+ * `fastify.switchyard.pools`, which routes (`switchyard-proxy`) forward to and
+ * health tracking watches. Closes every pool's connections on close.
+ */
+import fp from 'fastify-plugin'
+import type { FastifyPluginAsync } from 'fastify'
+import { validateWithSchema } from '../../lib/validate.js'
+import { PoolRegistry } from './registry.js'
+import { PoolsConfigSchema, type PoolConfigInput } from './options.js'
+import { BALANCER_NAMES, type BalancerName } from './balancers/index.js'
+import { ConfigError } from '../../lib/validate.js'
+
+export interface PoolsPluginOptions {
+  /** Pools by name, each with its targets and options (see SPEC.md). */
+  pools: Record<string, PoolConfigInput>
+  /** Algorithm of the pools that name none. Default `round-robin`. */
+  defaultBalancer?: BalancerName
+}
+
+/** The gateway's shared objects, decorated on the Fastify instance. */
+export interface SwitchyardInstance {
+  pools: PoolRegistry
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    switchyard: SwitchyardInstance
+  }
+}
+
+const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, options) => {
+  if (options.defaultBalancer !== undefined && !BALANCER_NAMES.includes(options.defaultBalancer)) {
+    throw new ConfigError('defaultBalancer', `must be one of: ${BALANCER_NAMES.join(', ')}`)
+  }
+  const configs = validateWithSchema(PoolsConfigSchema, structuredClone(options.pools ?? {}), 'pools')
+  const registry = new PoolRegistry(configs, options.defaultBalancer)
+  fastify.decorate('switchyard', { pools: registry })
+  fastify.addHook('onClose', async () => { await registry.close() })
+}
+
+export const pools = fp(poolsPlugin, { fastify: '5.x', name: 'switchyard-pools' })
+export default pools
+export { PoolRegistry } from './registry.js'
+export { Pool } from './pool.js'
+export { Target } from './target.js'
+export type { TargetCondition, TargetOptions } from './target.js'
+export type { PoolConfig, PoolConfigInput } from './options.js'
+export type { Balancer, BalancerName, PickContext } from './balancers/index.js'

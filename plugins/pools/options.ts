@@ -1,0 +1,79 @@
+/**
+ * Pool configuration: the schema (TypeBox) shared by the `pools` plugin's
+ * options and the bundled app's config file, with the defaults of SPEC.md.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { BALANCER_NAMES } from './balancers/balancer.js'
+
+export const DEFAULT_BALANCER = 'round-robin'
+export const DEFAULT_RETRIES = 2
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
+export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 1024
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000
+
+const TargetUrl = Type.String({ pattern: '^https?://[^/?#@]+/?$', description: 'http:// or https:// origin of a target (scheme, host, port; no path)' })
+
+export const TargetSchema = Type.Union([
+  TargetUrl,
+  Type.Object({
+    url: TargetUrl,
+    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Relative share of traffic (0 = none). Default 1.' })),
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Stable opaque id (sticky cookies, hashing). Default: derived from url.' }))
+  }, { additionalProperties: false })
+])
+
+export const HealthCheckSchema = Type.Object({
+  path: Type.String({ pattern: '^/', description: 'Path probed with GET.' }),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Probe this port instead of the target\'s.' })),
+  intervalMs: Type.Integer({ minimum: 10, default: 5000 }),
+  timeoutMs: Type.Integer({ minimum: 1, default: 1000 }),
+  healthyThreshold: Type.Integer({ minimum: 1, default: 2 }),
+  unhealthyThreshold: Type.Integer({ minimum: 1, default: 2 }),
+  expectStatus: Type.String({ pattern: '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$', default: '200-399' })
+}, { additionalProperties: false })
+
+export const OutlierSchema = Type.Object({
+  consecutiveFailures: Type.Integer({ minimum: 1, default: 5 }),
+  ejectionMs: Type.Integer({ minimum: 1, default: 30_000 }),
+  maxEjectionMs: Type.Integer({ minimum: 1, default: 300_000 }),
+  maxEjectionPercent: Type.Integer({ minimum: 0, maximum: 100, default: 50 }),
+  on5xx: Type.Boolean({ default: false, description: 'Count 5xx responses as failures.' })
+}, { additionalProperties: false })
+
+export const StickySchema = Type.Object({
+  cookie: Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }),
+  maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  sameSite: Type.Union([Type.Literal('Lax'), Type.Literal('Strict'), Type.Literal('None')], { default: 'Lax' })
+}, { additionalProperties: false })
+
+export const PoolConfigSchema = Type.Object({
+  targets: Type.Array(TargetSchema, { minItems: 1 }),
+  balancer: Type.Optional(Type.Union(BALANCER_NAMES.map((name) => Type.Literal(name)))),
+  hashKey: Type.String({ pattern: '^(ip|path|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+|cookie:[A-Za-z0-9!#$%&\'*+.^_`|~-]+)$', default: 'ip' }),
+  sticky: Type.Optional(StickySchema),
+  health: Type.Optional(HealthCheckSchema),
+  outlier: Type.Optional(OutlierSchema),
+  retries: Type.Integer({ minimum: 0, maximum: 10, default: DEFAULT_RETRIES }),
+  connectTimeoutMs: Type.Integer({ minimum: 1, default: DEFAULT_CONNECT_TIMEOUT_MS }),
+  responseTimeoutMs: Type.Integer({ minimum: 1, default: DEFAULT_RESPONSE_TIMEOUT_MS }),
+  idleTimeoutMs: Type.Integer({ minimum: 1, default: DEFAULT_IDLE_TIMEOUT_MS, description: 'Longest silence while reading a response body.' }),
+  maxConnectionsPerTarget: Type.Integer({ minimum: 1, default: DEFAULT_MAX_CONNECTIONS_PER_TARGET }),
+  panic: Type.Boolean({ default: false, description: 'When no target is healthy, spread over all of them instead of answering 503.' }),
+  slowStartMs: Type.Integer({ minimum: 0, default: 0 }),
+  tls: Type.Optional(Type.Object({
+    ca: Type.Optional(Type.String({ description: 'PEM file path of a CA that signs the targets\' certificates.' })),
+    rejectUnauthorized: Type.Boolean({ default: true })
+  }, { additionalProperties: false }))
+}, { additionalProperties: false })
+
+export const PoolsConfigSchema = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
+  PoolConfigSchema
+)
+
+/** A pool as written in config (defaults optional). */
+export type PoolConfigInput = Omit<Partial<Static<typeof PoolConfigSchema>>, 'targets'> & Pick<Static<typeof PoolConfigSchema>, 'targets'>
+/** A pool after validation, with every default filled in. */
+export type PoolConfig = Static<typeof PoolConfigSchema>

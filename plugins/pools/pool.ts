@@ -1,0 +1,87 @@
+/**
+ * A named pool of targets: its config, its balancer and its connections.
+ *
+ * `pickTarget` is the one place a target is chosen for a request; it combines
+ * the balancer (selection) with the targets' live state (which may be picked).
+ */
+import { readFileSync } from 'node:fs'
+import { Agent } from 'undici'
+import type { FastifyRequest } from 'fastify'
+import { Target } from './target.js'
+import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
+import { createHashKeyReader, type HashKeyReader, type HashKeySource } from './hash-key.js'
+import { DEFAULT_BALANCER, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type PoolConfig } from './options.js'
+
+export class Pool {
+  readonly name: string
+  readonly config: PoolConfig
+  readonly balancer: Balancer
+  /** Keep-alive connections, one undici pool per target origin, capped per target. */
+  readonly dispatcher: Agent
+  private readonly readHashKey: HashKeyReader | undefined
+  private targetList: Target[]
+
+  constructor (name: string, config: PoolConfig, defaultBalancer: BalancerName = DEFAULT_BALANCER) {
+    this.name = name
+    this.config = config
+    this.targetList = config.targets.map((t) => new Target(typeof t === 'string' ? { url: t } : t))
+    const balancerName = config.balancer ?? defaultBalancer
+    this.balancer = createBalancer(balancerName, this.targetList)
+    this.readHashKey = balancerName === 'consistent-hash'
+      ? createHashKeyReader(config.hashKey as HashKeySource)
+      : undefined
+    this.dispatcher = new Agent({
+      connections: config.maxConnectionsPerTarget,
+      pipelining: 1,
+      keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: config.responseTimeoutMs,
+      bodyTimeout: config.idleTimeoutMs,
+      connect: {
+        timeout: config.connectTimeoutMs,
+        rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
+        ...(config.tls?.ca !== undefined ? { ca: readFileSync(config.tls.ca) } : {})
+      }
+    })
+  }
+
+  get targets (): readonly Target[] {
+    return this.targetList
+  }
+
+  /** Find a target by its stable id. */
+  findTarget (id: string): Target | undefined {
+    for (const target of this.targetList) if (target.id === id) return target
+    return undefined
+  }
+
+  /** Find the target serving an origin (`http://host:port`). */
+  findTargetByOrigin (origin: string): Target | undefined {
+    for (const target of this.targetList) if (target.origin === origin) return target
+    return undefined
+  }
+
+  /**
+   * Choose a target for `request`, skipping the ones in `tried`.
+   * Returns `undefined` when no target may take it (the caller answers 503).
+   */
+  pickTarget (request: FastifyRequest, tried?: ReadonlySet<Target>): Target | undefined {
+    const readHashKey = this.readHashKey
+    const ctx: PickContext = {
+      now: Date.now(),
+      tried,
+      hashKey: readHashKey === undefined ? undefined : () => readHashKey(request),
+      maxInFlight: this.config.maxConnectionsPerTarget
+    }
+    return this.balancer.pick(this.targetList, ctx)
+  }
+
+  /** Replace the target list (config reload); removed targets drain. */
+  setTargets (targets: Target[]): void {
+    this.targetList = targets
+    this.balancer.rebuild?.(targets)
+  }
+
+  async close (): Promise<void> {
+    await this.dispatcher.destroy()
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * One upstream target of a pool and its live state.
+ *
+ * Selection (balancers) reads this state; health tracking (active checks,
+ * outlier detection, draining) writes the flags; the transport updates the
+ * in-flight count and latency. Nothing here knows about Fastify.
+ */
+import { createHash } from 'node:crypto'
+
+/** Why a target may not be picked, as shown in `/status`. */
+export type TargetCondition = 'healthy' | 'unhealthy' | 'ejected' | 'draining'
+
+export interface TargetOptions {
+  /** Absolute `http://` or `https://` URL of the target (origin and optional base path). */
+  url: string
+  /** Relative share of traffic; `0` keeps the target out of rotation. Default 1. */
+  weight?: number
+  /** Stable opaque id (used by sticky cookies and consistent hashing). Default: derived from the URL. */
+  id?: string
+}
+
+/** Default weight of a target that names none. */
+export const DEFAULT_TARGET_WEIGHT = 1
+/** Smoothing window of the latency EWMA used by `peak-ewma`, in ms. */
+export const DEFAULT_EWMA_DECAY_MS = 10_000
+
+export class Target {
+  /** Stable opaque id: never the address itself. */
+  readonly id: string
+  readonly url: URL
+  /** `protocol//host:port` — the key of this target's connection pool. */
+  readonly origin: string
+  readonly weight: number
+
+  /** Requests sent to this target whose response has not finished. */
+  inFlight = 0
+  /** Requests ever sent (including failed ones). */
+  requests = 0
+  /** Transport-level failures ever seen (connect errors, resets, timeouts). */
+  failures = 0
+
+  /** Set by active health checks; `true` until a checker says otherwise. */
+  healthy = true
+  /** Epoch ms until which outlier detection keeps this target out; 0 when not ejected. */
+  ejectedUntil = 0
+  /** A draining target takes no new requests and finishes the ones it has. */
+  draining = false
+  /** Why the target is in its current condition, and since when (epoch ms). */
+  reason = 'initial'
+  since = Date.now()
+
+  /** Exponentially weighted moving average of response time (ms), for `peak-ewma`. */
+  latencyEwmaMs = 0
+  private latencyStampMs = 0
+
+  constructor (options: TargetOptions) {
+    this.url = new URL(options.url)
+    this.origin = this.url.origin
+    this.weight = options.weight ?? DEFAULT_TARGET_WEIGHT
+    this.id = options.id ?? deriveTargetId(this.url)
+  }
+
+  /** `true` when the target may take a new request now. */
+  isAvailable (now: number): boolean {
+    return this.healthy && !this.draining && this.weight > 0 &&
+      (this.ejectedUntil === 0 || this.ejectedUntil <= now)
+  }
+
+  get condition (): TargetCondition {
+    if (this.draining) return 'draining'
+    if (this.ejectedUntil > Date.now()) return 'ejected'
+    return this.healthy ? 'healthy' : 'unhealthy'
+  }
+
+  /** Record the time to response headers of one request. */
+  recordLatency (ms: number, now: number): void {
+    if (this.latencyStampMs === 0) {
+      this.latencyEwmaMs = ms
+    } else {
+      // Peak-EWMA: jump up at once on a slower sample, decay towards faster ones.
+      const elapsed = Math.max(now - this.latencyStampMs, 0)
+      const w = Math.exp(-elapsed / DEFAULT_EWMA_DECAY_MS)
+      this.latencyEwmaMs = ms > this.latencyEwmaMs ? ms : this.latencyEwmaMs * w + ms * (1 - w)
+    }
+    this.latencyStampMs = now
+  }
+
+  /** Change the condition fields' reason, noting when. */
+  setReason (reason: string): void {
+    this.reason = reason
+    this.since = Date.now()
+  }
+}
+
+/** A short, stable, opaque id for a URL: 12 hex chars of its SHA-256. */
+export function deriveTargetId (url: URL): string {
+  return createHash('sha256').update(url.href).digest('hex').slice(0, 12)
+}

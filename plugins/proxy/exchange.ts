@@ -1,0 +1,63 @@
+/**
+ * The per-request state of a forwarded request: one typed object on
+ * `request.switchyard`, written by each link of the chain in order
+ * (route → limits → cache → sticky/balancer → upstream → response filters).
+ */
+import type { Pool, Target } from '../pools/index.js'
+
+export class Exchange {
+  /** The route's pool. */
+  readonly pool: Pool
+  /** Route prefix (`/api`), as declared. */
+  readonly routePrefix: string
+  /** Epoch ms when the request reached the balancer link. */
+  readonly startedAt: number
+  /** Target currently serving this request (changes on retry). */
+  target: Target | undefined = undefined
+  /** Targets that failed this request, skipped by retries. */
+  tried: Set<Target> | undefined = undefined
+  /** Retries made so far. */
+  retries = 0
+  /** Path sent upstream (after prefix rewriting). */
+  upstreamPath = '/'
+  /** How the target was chosen, for logs: `balanced`, `sticky`, `retry`, … */
+  pickedBy = 'balanced'
+  /** Whether the in-flight count of `target` has been released. */
+  private released = true
+
+  constructor (pool: Pool, routePrefix: string, startedAt: number) {
+    this.pool = pool
+    this.routePrefix = routePrefix
+    this.startedAt = startedAt
+  }
+
+  /** Make `target` the one serving this request, counting it in flight. */
+  assign (target: Target): void {
+    this.release()
+    this.target = target
+    target.inFlight++
+    target.requests++
+    this.released = false
+  }
+
+  /** Stop counting this request against its target. Idempotent. */
+  release (): void {
+    if (this.released) return
+    this.released = true
+    if (this.target !== undefined) this.target.inFlight--
+  }
+
+  /** Note that the current target failed, so retries skip it. */
+  markTried (): void {
+    if (this.target === undefined) return
+    if (this.tried === undefined) this.tried = new Set()
+    this.tried.add(this.target)
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Switchyard's state for this request; `null` outside gateway routes. */
+    switchyard: Exchange | null
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `switchyard-proxy`: one route of the gateway — a path prefix forwarded to a
+ * pool. Register it once per route; each registration is its own
+ * encapsulated scope (as `@fastify/http-proxy` does), so routes don't share
+ * hooks.
+ *
+ * Chain: route (this plugin, via @fastify/http-proxy's prefix routes) →
+ * [limits, cache: later links, registered in the scope] → balancer
+ * (preHandler) → upstream (reply-from) → response filters (header rewriting).
+ */
+import type { FastifyPluginAsync, FastifyReply, HTTPMethods } from 'fastify'
+import fp from 'fastify-plugin'
+import httpProxy from '@fastify/http-proxy'
+import { ConfigError } from '../../lib/validate.js'
+import { createForwarder } from './forwarder.js'
+import { toErrorBody, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
+import { compileTrust, type TrustProxyOption } from './trust.js'
+
+export interface ProxyRouteOptions {
+  /** Path prefix this route answers (`/api`); the longest matching prefix wins. */
+  path: string
+  /** Name of a pool registered with the `pools` plugin. */
+  pool: string
+  /** Remove the prefix before forwarding (`/api/users` → `/users`). Default false. */
+  stripPrefix?: boolean
+  /** Methods forwarded; others get 405 with `Allow`. Default: all common methods. */
+  methods?: HTTPMethods[]
+  /** Proxy WebSocket upgrades on this route. Default true. */
+  websocket?: boolean
+  /** Peers whose `X-Forwarded-*` are kept (Fastify `trustProxy` forms). Default: none. */
+  trustProxy?: TrustProxyOption
+}
+
+export const DEFAULT_METHODS: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
+const ALL_METHODS: HTTPMethods[] = [...DEFAULT_METHODS, 'TRACE' as HTTPMethods]
+
+const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, options) => {
+  const prefix = validatePrefix(options.path)
+  if (!fastify.hasDecorator('switchyard')) {
+    throw new ConfigError('pool', 'needs the switchyard-pools plugin registered first')
+  }
+  const pool = fastify.switchyard.pools.get(options.pool)
+  if (pool === undefined) throw new ConfigError('pool', `"${options.pool}" is not a registered pool`)
+  const methods = options.methods ?? DEFAULT_METHODS
+  for (const method of methods) {
+    if (!ALL_METHODS.includes(method)) throw new ConfigError('methods', `contains an unknown method "${method}"`)
+  }
+  const stripPrefix = options.stripPrefix ?? false
+  const forwarder = createForwarder({ pool, prefix, stripPrefix, trust: compileTrust(options.trustProxy) })
+
+  if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null)
+  fastify.setErrorHandler((error, request, reply) => {
+    const body = toErrorBody(error as Parameters<typeof toErrorBody>[0])
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'gateway error')
+    if (error instanceof NoTargetError) reply.header('retry-after', NO_TARGET_RETRY_AFTER_SECONDS)
+    reply.code(body.statusCode).type('application/json').send(body)
+  })
+  fastify.addHook('onRequest', forwarder.onRequest)
+
+  await fastify.register(httpProxy, {
+    prefix: prefix === '/' ? '' : prefix,
+    upstream: '',
+    rewritePrefix: stripPrefix ? '' : prefix,
+    httpMethods: methods,
+    websocket: options.websocket ?? true,
+    internalRewriteLocationHeader: false,
+    disableRequestLogging: true,
+    undici: pool.dispatcher,
+    preHandler: forwarder.preHandler,
+    replyOptions: forwarder.replyOptions,
+    wsClientOptions: { rewriteRequestHeaders: forwarder.rewriteWsHeaders },
+    handler: forwarder.handler
+  } as unknown as Parameters<typeof httpProxy>[1])
+
+  const refused = ALL_METHODS.filter((m) => !methods.includes(m))
+  if (refused.length > 0) {
+    const allow = methods.join(', ')
+    const refuse = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => reply.code(405).header('allow', allow)
+      .send(toErrorBody({ statusCode: 405, code: 'SWITCHYARD_METHOD_NOT_ALLOWED', message: 'Method not allowed on this route' }))
+    const base = prefix === '/' ? '' : prefix
+    fastify.route({ method: refused, url: base === '' ? '/' : base, handler: refuse })
+    fastify.route({ method: refused, url: base + '/*', handler: refuse })
+  }
+}
+
+function validatePrefix (path: unknown): string {
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path.includes('//') || /(^|\/)\.\.?(\/|$)/.test(path)) {
+    throw new ConfigError('path', `must be an absolute path prefix such as "/api", got ${JSON.stringify(path)}`)
+  }
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+}
+
+/** Register with `app.register(proxyRoute, { path: '/api', pool: 'api' })`. */
+export const proxyRoute = fp(proxyRoutePlugin, {
+  fastify: '5.x',
+  name: 'switchyard-proxy',
+  dependencies: ['switchyard-pools'],
+  encapsulate: true
+})
+export default proxyRoute
+export { createForwarder } from './forwarder.js'
+export { Exchange } from './exchange.js'
+export { toErrorBody, NoRouteError, NoTargetError, BadGatewayError, GatewayTimeoutError } from './errors.js'
+export { compileTrust, type TrustProxyOption } from './trust.js'
