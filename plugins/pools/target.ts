@@ -66,6 +66,16 @@ export class Target {
       (this.ejectedUntil === 0 || this.ejectedUntil <= now)
   }
 
+  /**
+   * `true` when a request pinned to this target (sticky session) may still go
+   * to it: like `isAvailable`, but a draining target keeps its pinned users.
+   */
+  mayKeepPinned (now: number, maxInFlight: number): boolean {
+    return this.healthy && this.weight > 0 &&
+      (this.ejectedUntil === 0 || this.ejectedUntil <= now) &&
+      (maxInFlight === 0 || this.inFlight < maxInFlight)
+  }
+
   get condition (): TargetCondition {
     if (this.draining) return 'draining'
     if (this.ejectedUntil > Date.now()) return 'ejected'

@@ -4,6 +4,7 @@
  * (route → limits → cache → sticky/balancer → upstream → response filters).
  */
 import type { Pool, Target } from '../pools/index.js'
+import type { DeferredBody } from './deferred-body.js'
 
 export class Exchange {
   /** The route's pool. */
@@ -14,10 +15,17 @@ export class Exchange {
   readonly startedAt: number
   /** Target currently serving this request (changes on retry). */
   target: Target | undefined = undefined
+  /**
+   * Target this request is pinned to (set by the sticky link before the
+   * balancer). Used when it may serve; otherwise the balancer picks.
+   */
+  preferred: Target | undefined = undefined
   /** Targets that failed this request, skipped by retries. */
   tried: Set<Target> | undefined = undefined
   /** Retries made so far. */
   retries = 0
+  /** The request body as handed to the current attempt (requests with a body only). */
+  body: DeferredBody | undefined = undefined
   /** Path sent upstream (after prefix rewriting). */
   upstreamPath = '/'
   /** How the target was chosen, for logs: `balanced`, `sticky`, `retry`, … */

@@ -6,8 +6,9 @@
  * Reads `request.switchyard` (created by the route), writes its `target`.
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
-import type { Pool } from '../pools/index.js'
+import type { Pool, Target } from '../pools/index.js'
 import { Exchange } from './exchange.js'
+import { DeferredBody } from './deferred-body.js'
 import { BadGatewayError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
 import { rewriteLocation, sanitizeResponseHeaders, setForwardedHeaders, stripHopByHop, type LocationContext } from './headers.js'
 import type { TrustFunction } from './trust.js'
@@ -52,21 +53,32 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   const restorePrefix = options.stripPrefix && options.prefix !== '/' ? options.prefix.replace(/\/$/, '') : ''
   const isTargetOrigin = (origin: string): boolean => pool.findTargetByOrigin(origin) !== undefined
 
-  function onRequest (request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-    request.switchyard = new Exchange(pool, options.prefix, Date.now())
+  function onRequest (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    const exchange = new Exchange(pool, options.prefix, Date.now())
+    request.switchyard = exchange
+    reply.raw.once('close', () => { exchange.release() })
     done()
   }
 
+  /** The balancer link: a pinned target (sticky) when it may serve, else the balancer's pick. */
   function preHandler (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const exchange = request.switchyard as Exchange
-    const target = exchange.target ?? pool.pickTarget(request)
-    if (target === undefined) {
-      reply.header('retry-after', NO_TARGET_RETRY_AFTER_SECONDS)
-      reply.send(new NoTargetError())
-      return
+    if (exchange.target === undefined) {
+      const preferred = exchange.preferred
+      let target: Target | undefined
+      if (preferred !== undefined && preferred.mayKeepPinned(exchange.startedAt, pool.config.maxConnectionsPerTarget)) {
+        target = preferred
+        exchange.pickedBy = 'sticky'
+      } else {
+        target = pool.pickTarget(request)
+      }
+      if (target === undefined) {
+        reply.header('retry-after', NO_TARGET_RETRY_AFTER_SECONDS)
+        reply.send(new NoTargetError())
+        return
+      }
+      exchange.assign(target)
     }
-    if (exchange.target === undefined) exchange.assign(target)
-    reply.raw.once('close', () => { exchange.release() })
     done()
   }
 
@@ -120,6 +132,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
         exchange.retries++
         exchange.pickedBy = 'retry'
         exchange.assign(next)
+        if (exchange.body !== undefined) request.body = exchange.body = new DeferredBody(request.raw)
         reply.from(exchange.upstreamPath, replyOptions)
         return
       }
@@ -129,10 +142,9 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
 
   function mayRetry (request: FastifyRequest, exchange: Exchange, code: string): boolean {
     if (exchange.retries >= pool.config.retries || clientGone(request)) return false
-    const raw = request.raw
-    const bodyUntouched = !raw.readableDidRead && !raw.destroyed
-    if (CONNECT_FAILURES.has(code)) return bodyUntouched || !hasBody(request)
-    if (RESET_FAILURES.has(code)) return IDEMPOTENT.has(request.method) && !hasBody(request)
+    const body = exchange.body
+    if (CONNECT_FAILURES.has(code)) return body === undefined || (!body.started && !request.raw.destroyed)
+    if (RESET_FAILURES.has(code)) return body === undefined && IDEMPOTENT.has(request.method)
     return false
   }
 
@@ -149,6 +161,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   function handler (request: FastifyRequest, reply: FastifyReply, dest: string): FastifyReply {
     const exchange = request.switchyard as Exchange
     exchange.upstreamPath = dest
+    if (hasBody(request)) request.body = exchange.body = new DeferredBody(request.raw)
     return reply.from(dest, replyOptions)
   }
 

@@ -56,6 +56,9 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     reply.code(body.statusCode).type('application/json').send(body)
   })
   fastify.addHook('onRequest', forwarder.onRequest)
+  // Bodies stream through untouched: no parser of the parent app may buffer them.
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', passThroughBody)
 
   await fastify.register(httpProxy, {
     prefix: prefix === '/' ? '' : prefix,
@@ -65,6 +68,7 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     websocket: options.websocket ?? true,
     internalRewriteLocationHeader: false,
     disableRequestLogging: true,
+    proxyPayloads: false,
     undici: pool.dispatcher,
     preHandler: forwarder.preHandler,
     replyOptions: forwarder.replyOptions,
@@ -81,6 +85,10 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     fastify.route({ method: refused, url: base === '' ? '/' : base, handler: refuse })
     fastify.route({ method: refused, url: base + '/*', handler: refuse })
   }
+}
+
+function passThroughBody (_request: unknown, payload: unknown, done: (err: null, body: unknown) => void): void {
+  done(null, payload)
 }
 
 function validatePrefix (path: unknown): string {

@@ -1,0 +1,80 @@
+/**
+ * Benchmark helpers: child processes for servers (optionally pinned to a CPU
+ * with taskset) and autocannon runs, bounded in time.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+const SERVERS = fileURLToPath(new URL('./servers.ts', import.meta.url))
+const HAS_TASKSET = spawnSync('taskset', ['--version']).status === 0
+
+export interface RunningServer {
+  info: Record<string, unknown>
+  child: ChildProcess
+  stop: () => void
+}
+
+/** Start `bench/servers.ts <kind> …args` in a child, pinned to `cpu` when given. */
+export async function startServer (kind: string, args: string[] = [], cpu?: number): Promise<RunningServer> {
+  const node = [process.execPath, '--import', 'tsx', SERVERS, kind, ...args]
+  const [cmd, ...argv] = HAS_TASKSET && cpu !== undefined ? ['taskset', '-c', String(cpu), ...node] : node
+  const child = spawn(cmd as string, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`${kind} did not start in 20 s`)), 20_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n').find((l) => l.startsWith('READY '))
+      if (line !== undefined) { clearTimeout(timer); resolve(JSON.parse(line.slice(6)) as Record<string, unknown>) }
+    })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${kind} exited with ${String(code)}`)) })
+  })
+  return { info, child, stop: () => { child.kill('SIGKILL') } }
+}
+
+export interface LoadResult {
+  rps: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
+
+export interface LoadOptions {
+  connections?: number
+  durationSec?: number
+  headers?: Record<string, string>
+  method?: string
+  body?: string
+}
+
+/** Run autocannon against `url` (bounded by `durationSec`) and summarise. */
+export async function load (url: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: options.connections ?? 50,
+    duration: options.durationSec ?? 5,
+    pipelining: 1,
+    ...(options.headers !== undefined ? { headers: options.headers } : {}),
+    ...(options.method !== undefined ? { method: options.method as 'GET' } : {}),
+    ...(options.body !== undefined ? { body: options.body } : {})
+  })
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts
+  }
+}
+
+/** Warm up (1 s), then measure. */
+export async function measure (url: string, options: LoadOptions = {}): Promise<LoadResult> {
+  await load(url, { ...options, durationSec: 1 })
+  return await load(url, options)
+}
+
+export function ratio (a: number, b: number): string {
+  return b === 0 ? 'n/a' : (a / b).toFixed(2)
+}
