@@ -24,6 +24,17 @@ export interface GatewayEnv {
   rateLimitWindowMs: number
   tlsCert: string | undefined
   tlsKey: string | undefined
+  /** Plain-HTTP port that redirects to HTTPS (TLS only). */
+  httpRedirectPort: number | undefined
+  compression: boolean
+  compressionThreshold: number
+  securityHeaders: boolean
+  /** Content-Security-Policy sent on every response; off when unset. */
+  csp: string | undefined
+  /** Security headers where a backend's own value wins over the gateway's. */
+  securityHeadersBackendWins: string[]
+  /** HSTS max-age over TLS; 0 = no HSTS. */
+  hstsMaxAge: number
   trustProxy: boolean | number | string[]
   adminPort: number
   adminHost: string
@@ -47,6 +58,10 @@ export function readEnv (env: Env): GatewayEnv {
   const tlsKey = optional(env, 'GATEWAY_TLS_KEY')
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     throw new ConfigError(tlsCert === undefined ? 'GATEWAY_TLS_CERT' : 'GATEWAY_TLS_KEY', 'must be set together with ' + (tlsCert === undefined ? 'GATEWAY_TLS_KEY' : 'GATEWAY_TLS_CERT'))
+  }
+  const httpRedirectPort = optionalInteger(env, 'GATEWAY_HTTP_REDIRECT_PORT', 0, 65535)
+  if (httpRedirectPort !== undefined && tlsCert === undefined) {
+    throw new ConfigError('GATEWAY_HTTP_REDIRECT_PORT', 'needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY (it redirects to HTTPS)')
   }
   const stickyCookie = optional(env, 'GATEWAY_STICKY_COOKIE')
   if (stickyCookie !== undefined && !TOKEN.test(stickyCookie)) {
@@ -74,6 +89,13 @@ export function readEnv (env: Env): GatewayEnv {
     rateLimitWindowMs: integer(env, 'GATEWAY_RATE_LIMIT_WINDOW_MS', 60_000, 1, 86_400_000),
     tlsCert,
     tlsKey,
+    httpRedirectPort,
+    compression: oneOf(env, 'GATEWAY_COMPRESSION', ['on', 'off'], 'on') === 'on',
+    compressionThreshold: integer(env, 'GATEWAY_COMPRESSION_THRESHOLD', 1024, 0, Number.MAX_SAFE_INTEGER),
+    securityHeaders: oneOf(env, 'GATEWAY_SECURITY_HEADERS', ['on', 'off'], 'on') === 'on',
+    csp: optional(env, 'GATEWAY_CSP'),
+    securityHeadersBackendWins: headerList(env, 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS'),
+    hstsMaxAge: integer(env, 'GATEWAY_HSTS_MAX_AGE', 31_536_000, 0, 1_000_000_000),
     trustProxy: parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY')),
     adminPort: integer(env, 'GATEWAY_ADMIN_PORT', 9901, 0, 65535),
     adminHost: optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1',
@@ -108,6 +130,16 @@ function oneOf (env: Env, name: string, allowed: readonly string[], fallback: st
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw new ConfigError(name, `must be one of: ${allowed.join(', ')}; got "${value}"`)
   return value
+}
+
+function headerList (env: Env, name: string): string[] {
+  const value = optional(env, name)
+  if (value === undefined) return []
+  const list = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')
+  for (const header of list) {
+    if (!TOKEN.test(header)) throw new ConfigError(name, `must be comma-separated header names, got "${header}"`)
+  }
+  return list
 }
 
 function parseUpstreams (value: string): string[] {
