@@ -3,7 +3,7 @@
  * name the field: `pools.api.balancer must be one of: round-robin, …`.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import type { Static, TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 
 /** Thrown for any invalid option, environment variable or config field. */
 export class ConfigError extends Error {
@@ -15,13 +15,18 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false })
+const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false, verbose: true })
 const compiled = new WeakMap<TSchema, ValidateFunction>()
 
 /**
  * Check `value` against `schema` (filling defaults in place) and return it typed.
  * `root` names the value in messages, e.g. `pools` or `GATEWAY_CONFIG`.
  */
+/** A string schema that accepts one of `values` (an `enum`, so errors list them). */
+export function StringEnum<T extends string> (values: readonly T[], options: { default?: T, description?: string } = {}): TUnsafe<T> {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
+}
+
 export function validateWithSchema<S extends TSchema> (schema: S, value: unknown, root: string): Static<S> {
   let validate = compiled.get(schema)
   if (validate === undefined) {
@@ -51,6 +56,11 @@ function toConfigError (error: ErrorObject, root: string): ConfigError {
     case 'enum':
       problem = 'must be one of: ' + (params.allowedValues as unknown[]).join(', ')
       break
+    case 'pattern': {
+      const description = (error.parentSchema as { description?: string } | undefined)?.description
+      if (description !== undefined) problem = `must be ${description}, got ${JSON.stringify(error.data)}`
+      break
+    }
     case 'anyOf':
     case 'oneOf':
       problem = 'has an invalid form'

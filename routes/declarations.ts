@@ -3,11 +3,12 @@
  * The schema is shared by plugin users (`gatewayRoutes`) and the config file.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { StringEnum } from '../lib/validate.js'
 
-const METHOD = Type.Union(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE'].map((m) => Type.Literal(m)))
+const METHOD = StringEnum(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE'] as const)
 
 export const RouteDeclarationSchema = Type.Object({
-  path: Type.String({ pattern: '^/', description: 'Path prefix; the longest matching prefix wins.' }),
+  path: Type.String({ pattern: '^/', description: 'a path prefix starting with / (the longest matching prefix wins)' }),
   pool: Type.String({ minLength: 1, description: 'Name of the pool to forward to.' }),
   stripPrefix: Type.Boolean({ default: false, description: 'Remove the prefix before forwarding.' }),
   methods: Type.Optional(Type.Array(METHOD, { minItems: 1, uniqueItems: true })),

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { BALANCER_NAMES } from './balancers/balancer.js'
+import { StringEnum } from '../../lib/validate.js'
 
 export const DEFAULT_BALANCER = 'round-robin'
 export const DEFAULT_RETRIES = 2
@@ -13,25 +14,25 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
 export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 1024
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000
 
-const TargetUrl = Type.String({ pattern: '^https?://[^/?#@]+/?$', description: 'http:// or https:// origin of a target (scheme, host, port; no path)' })
+const TargetUrl = Type.String({ pattern: '^https?://[^/?#@]+/?$', description: 'an http:// or https:// origin (scheme, host and port, no path)' })
 
 export const TargetSchema = Type.Union([
   TargetUrl,
   Type.Object({
     url: TargetUrl,
     weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Relative share of traffic (0 = none). Default 1.' })),
-    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Stable opaque id (sticky cookies, hashing). Default: derived from url.' }))
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'a stable opaque id of 1-64 letters, digits, _ . or -' }))
   }, { additionalProperties: false })
 ])
 
 export const HealthCheckSchema = Type.Object({
-  path: Type.String({ pattern: '^/', description: 'Path probed with GET.' }),
+  path: Type.String({ pattern: '^/', description: 'a path starting with /' }),
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Probe this port instead of the target\'s.' })),
   intervalMs: Type.Integer({ minimum: 10, default: 5000 }),
   timeoutMs: Type.Integer({ minimum: 1, default: 1000 }),
   healthyThreshold: Type.Integer({ minimum: 1, default: 2 }),
   unhealthyThreshold: Type.Integer({ minimum: 1, default: 2 }),
-  expectStatus: Type.String({ pattern: '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$', default: '200-399' })
+  expectStatus: Type.String({ pattern: '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$', default: '200-399', description: 'a status or range such as 200-399' })
 }, { additionalProperties: false })
 
 export const OutlierSchema = Type.Object({
@@ -45,13 +46,13 @@ export const OutlierSchema = Type.Object({
 export const StickySchema = Type.Object({
   cookie: Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }),
   maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
-  sameSite: Type.Union([Type.Literal('Lax'), Type.Literal('Strict'), Type.Literal('None')], { default: 'Lax' })
+  sameSite: StringEnum(['Lax', 'Strict', 'None'] as const, { default: 'Lax' })
 }, { additionalProperties: false })
 
 export const PoolConfigSchema = Type.Object({
   targets: Type.Array(TargetSchema, { minItems: 1 }),
-  balancer: Type.Optional(Type.Union(BALANCER_NAMES.map((name) => Type.Literal(name)))),
-  hashKey: Type.String({ pattern: '^(ip|path|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+|cookie:[A-Za-z0-9!#$%&\'*+.^_`|~-]+)$', default: 'ip' }),
+  balancer: Type.Optional(StringEnum(BALANCER_NAMES)),
+  hashKey: Type.String({ pattern: '^(ip|path|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+|cookie:[A-Za-z0-9!#$%&\'*+.^_`|~-]+)$', default: 'ip', description: 'ip, path, header:NAME or cookie:NAME' }),
   sticky: Type.Optional(StickySchema),
   health: Type.Optional(HealthCheckSchema),
   outlier: Type.Optional(OutlierSchema),

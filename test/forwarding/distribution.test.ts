@@ -1,0 +1,103 @@
+/**
+ * Each balancer's distribution over real backends, through the gateway.
+ */
+import t from 'tap'
+import { startBackend, startBackends, type TestBackend } from '../helpers/backend.js'
+import { startPluginGateway } from '../helpers/gateway.js'
+
+async function hitsAfter (url: string, count: number, headers: Record<string, string> = {}): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(url, { headers })
+    if (res.status !== 200) throw new Error(`status ${res.status}`)
+    await res.arrayBuffer()
+  }
+}
+
+t.test('round-robin: 300 sequential requests over 3 backends → exactly 100 each', async (t) => {
+  const backends = await startBackends(3)
+  const gw = await startPluginGateway({ pools: { p: { targets: backends.map((b) => b.url), balancer: 'round-robin' } } }, [{ path: '/', pool: 'p' }])
+  t.teardown(async () => { await gw.close(); for (const b of backends) await b.stop() })
+  await hitsAfter(`${gw.url}/x`, 300)
+  t.same(backends.map((b) => b.hits), [100, 100, 100])
+})
+
+for (const balancer of ['weighted-round-robin', 'random', 'power-of-two'] as const) {
+  t.test(`${balancer}: weights 1:3 over 2000 requests → 25% ± 5 points to the light one`, async (t) => {
+    const [light, heavy] = await startBackends(2) as [TestBackend, TestBackend]
+    const gw = await startPluginGateway({
+      pools: { p: { targets: [{ url: light.url, weight: 1 }, { url: heavy.url, weight: 3 }], balancer } }
+    }, [{ path: '/', pool: 'p' }])
+    t.teardown(async () => { await gw.close(); await light.stop(); await heavy.stop() })
+    await hitsAfter(`${gw.url}/x`, 2000)
+    const share = light.hits / (light.hits + heavy.hits)
+    t.ok(share >= 0.20 && share <= 0.30, `light share ${(share * 100).toFixed(1)}%`)
+    t.equal(light.hits + heavy.hits, 2000)
+  })
+}
+
+t.test('least-connections: steers away from a slow backend (concurrency 10, 200 requests)', async (t) => {
+  const slow = await startBackend('slow', (req, res) => { req.resume(); setTimeout(() => res.end('slow'), 200) })
+  const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
+  const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer: 'least-connections' } } }, [{ path: '/', pool: 'p' }])
+  t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < 200) {
+      next++
+      const res = await fetch(`${gw.url}/x`)
+      await res.text()
+    }
+  }
+  await Promise.all(Array.from({ length: 10 }, worker))
+  const slowShare = slow.hits / (slow.hits + fast.hits)
+  // round-robin would send 50%; least-connections keeps the slow one near its in-flight share
+  t.ok(slowShare < 0.15, `slow backend got ${(slowShare * 100).toFixed(1)}% (< 15%)`)
+})
+
+t.test('peak-ewma: prefers the faster backend (concurrency 4, 200 requests)', async (t) => {
+  const slow = await startBackend('slow', (req, res) => { req.resume(); setTimeout(() => res.end('slow'), 60) })
+  const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
+  const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer: 'peak-ewma' } } }, [{ path: '/', pool: 'p' }])
+  t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < 200) {
+      next++
+      await (await fetch(`${gw.url}/x`)).text()
+    }
+  }
+  await Promise.all(Array.from({ length: 4 }, worker))
+  const slowShare = slow.hits / (slow.hits + fast.hits)
+  t.ok(slowShare < 0.2, `slow backend got ${(slowShare * 100).toFixed(1)}% (< 20%)`)
+})
+
+t.test('consistent-hash on header:x-user: stable per key, ~1/N of keys move when a target is removed', async (t) => {
+  const backends = await startBackends(4)
+  const route = [{ path: '/', pool: 'p' }]
+  const full = await startPluginGateway({ pools: { p: { targets: backends.map((b) => b.url), balancer: 'consistent-hash', hashKey: 'header:x-user' } } }, route)
+  const reduced = await startPluginGateway({ pools: { p: { targets: backends.slice(0, 3).map((b) => b.url), balancer: 'consistent-hash', hashKey: 'header:x-user' } } }, route)
+  t.teardown(async () => { await full.close(); await reduced.close(); for (const b of backends) await b.stop() })
+
+  const owner = async (url: string, user: string): Promise<string> => {
+    const res = await fetch(`${url}/x`, { headers: { 'x-user': user } })
+    return ((await res.json()) as { backend: string }).backend
+  }
+  const first = await owner(full.url, 'alice')
+  for (let i = 0; i < 20; i++) t.equal(await owner(full.url, 'alice'), first, 'same key, same backend')
+
+  const KEYS = 400
+  let moved = 0
+  let movedFromSurvivor = 0
+  for (let i = 0; i < KEYS; i++) {
+    const user = `user-${i}`
+    const before = await owner(full.url, user)
+    const after = await owner(reduced.url, user)
+    if (before !== after) {
+      moved++
+      if (before !== 'b4') movedFromSurvivor++
+    }
+  }
+  const share = moved / KEYS
+  t.ok(share >= 0.15 && share <= 0.35, `${(share * 100).toFixed(1)}% of keys moved (expected about 25%, bounds 15–35%)`)
+  t.equal(movedFromSurvivor, 0, 'no key owned by a remaining target moved')
+})
