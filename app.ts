@@ -3,7 +3,7 @@
  * environment (SPEC.md). `npm start` runs `main()`; tests call `buildGateway()`.
  */
 import { pathToFileURL } from 'node:url'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
 import { ConfigError } from './lib/validate.js'
@@ -11,6 +11,7 @@ import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
 import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.js'
 import { gatewayRoutes } from './routes/index.js'
+import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
@@ -24,12 +25,18 @@ export interface BuildOptions {
 /** Build the gateway app (not listening yet). Throws ConfigError on bad config. */
 export async function buildGateway (config: GatewayConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { env } = config
-  const app: FastifyInstance = Fastify({
+  // With TLS the server is an HTTP/2 secure one (HTTP/1.1 by ALPN fallback); its
+  // request/reply types differ, but every plugin here only uses their common part.
+  const tls = env.tlsCert !== undefined && env.tlsKey !== undefined
+    ? { certPath: env.tlsCert, keyPath: env.tlsKey }
+    : undefined
+  const app = Fastify({
     logger: options.logger === false ? false : { level: env.logLevel },
     trustProxy: compileTrust(env.trustProxy),
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true
-  })
+    return503OnClosing: true,
+    ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
+  } as FastifyServerOptions) as unknown as FastifyInstance
   app.setNotFoundHandler((_request, reply) => {
     const body = toErrorBody(new NoRouteError())
     reply.code(body.statusCode).send(body)
@@ -54,6 +61,14 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     done()
   })
 
+  if (tls !== undefined) {
+    await app.register(tlsTermination, {
+      ...tls,
+      fields: { cert: 'GATEWAY_TLS_CERT', key: 'GATEWAY_TLS_KEY' },
+      reloadSignal: 'SIGHUP',
+      ...(env.httpRedirectPort !== undefined ? { redirectPort: env.httpRedirectPort, redirectHost: env.host } : {})
+    })
+  }
   await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
@@ -104,7 +119,9 @@ export async function main (): Promise<void> {
     process.exitCode = 1
     return
   }
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: started.app.log }, async ({ signal, err }) => {
+  // SIGHUP reloads the TLS certificate (switchyard-tls) rather than stopping.
+  const skip: Array<'SIGHUP'> = started.app.hasDecorator('switchyardTls') ? ['SIGHUP'] : []
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: started.app.log, skip }, async ({ signal, err }) => {
     if (err !== undefined) started.app.log.error({ err }, 'stopping after an error')
     else started.app.log.info({ signal }, 'stopping: finishing in-flight requests')
     await started.stop()
