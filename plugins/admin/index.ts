@@ -1,6 +1,7 @@
 /**
  * `switchyard-admin`: a separate listener (loopback by default) with
- * `/health` (the gateway itself) and `/status` (pools and targets, JSON).
+ * `/health` (the gateway itself), `/status` (pools and targets, JSON) and
+ * `/metrics` (Prometheus text).
  * Not part of the request chain; reads `fastify.switchyard`.
  */
 import fp from 'fastify-plugin'
@@ -8,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync }
 import { ConfigError } from '../../lib/validate.js'
 import { describePools } from './status.js'
 import { createTokenCheck } from './token.js'
+import { createMetricsRegistry } from './metrics.js'
 
 export const DEFAULT_ADMIN_PORT = 9901
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
@@ -43,6 +45,11 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   })
   admin.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
   admin.get('/status', async () => describePools(fastify.switchyard.pools))
+  const metrics = createMetricsRegistry(fastify.switchyard.pools)
+  admin.get('/metrics', async (_request, reply) => {
+    const text = await metrics.metrics()
+    return reply.type(metrics.contentType).send(text)
+  })
 
   fastify.decorate('switchyardAdmin', admin)
   fastify.addHook('onReady', async () => {

@@ -42,3 +42,23 @@ t.test('/status needs the bearer token when GATEWAY_ADMIN_TOKEN is set; /health 
   t.equal(ok.status, 200)
   t.match(await ok.text(), backends[0]?.url ?? 'missing')
 })
+
+t.test('/metrics is Prometheus text with per-target counters read from live state', async (t) => {
+  const backends = await startBackends(2)
+  const gw = await startAppGateway({ GATEWAY_UPSTREAMS: backends.map((b) => b.url).join(','), GATEWAY_ADMIN_TOKEN: 'tok' })
+  t.teardown(async () => { await gw.close(); for (const b of backends) await b.stop() })
+  for (let i = 0; i < 3; i++) await (await fetch(`${gw.url}/x`)).text()
+  const admin = adminAddress(gw.app)
+  t.equal((await fetch(`${admin}/metrics`)).status, 401, 'token-protected like /status')
+  const res = await fetch(`${admin}/metrics`, { headers: { authorization: 'Bearer tok' } })
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-type'), /^text\/plain/)
+  const text = await res.text()
+  const ids = gw.app.switchyard.pools.get('default')?.targets.map((x) => x.id) ?? []
+  t.match(text, `switchyard_target_requests_total{pool="default",target="${ids[0] ?? ''}"} 2`)
+  t.match(text, `switchyard_target_requests_total{pool="default",target="${ids[1] ?? ''}"} 1`)
+  t.match(text, `switchyard_upstream_responses_total{pool="default",target="${ids[0] ?? ''}",class="2xx"} 2`)
+  t.match(text, `switchyard_target_available{pool="default",target="${ids[0] ?? ''}"} 1`)
+  t.match(text, /# TYPE switchyard_target_requests_total counter/)
+  t.notMatch(text, /127\.0\.0\.1/, 'target ids, not addresses, label the series')
+})

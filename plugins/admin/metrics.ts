@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics for `/metrics`, read from the targets' live state at
+ * scrape time: nothing is added to the request path.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { PoolRegistry, Target } from '../pools/index.js'
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
+
+/** A registry of its own (no global state) whose gauges read `pools` when scraped. */
+export function createMetricsRegistry (pools: PoolRegistry): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' })
+
+  // Each metric is filled from the targets by prom-client's collect() hook, just before a scrape.
+  const perTarget = (name: string, help: string, kind: 'counter' | 'gauge', read: (target: Target, now: number) => number): void => {
+    const fill = (set: (labels: { pool: string, target: string }, value: number) => void): void => {
+      const now = Date.now()
+      for (const pool of pools) {
+        for (const target of pool.targets) set({ pool: pool.name, target: target.id }, read(target, now))
+      }
+    }
+    if (kind === 'counter') {
+      const counter: Counter<'pool' | 'target'> = new Counter({
+        name, help, labelNames: ['pool', 'target'], registers: [registry], collect () { counter.reset(); fill((l, v) => counter.inc(l, v)) }
+      })
+    } else {
+      const gauge: Gauge<'pool' | 'target'> = new Gauge({
+        name, help, labelNames: ['pool', 'target'], registers: [registry], collect () { gauge.reset(); fill((l, v) => gauge.set(l, v)) }
+      })
+    }
+  }
+  perTarget('switchyard_target_requests_total', 'Requests sent to the target', 'counter', (t) => t.requests)
+  perTarget('switchyard_target_failures_total', 'Transport failures: refused, reset, timed out', 'counter', (t) => t.failures)
+  perTarget('switchyard_target_in_flight', 'Requests in flight to the target', 'gauge', (t) => t.inFlight)
+  perTarget('switchyard_target_available', '1 when the target may take new requests', 'gauge', (t, now) => t.isAvailable(now) ? 1 : 0)
+  perTarget('switchyard_target_latency_ewma_seconds', 'Peak-EWMA of time to response headers', 'gauge', (t) => t.latencyEwmaMs / 1000)
+
+  const responses: Counter<'pool' | 'target' | 'class'> = new Counter({
+    name: 'switchyard_upstream_responses_total',
+    help: 'Upstream responses by status class',
+    labelNames: ['pool', 'target', 'class'],
+    registers: [registry],
+    collect () {
+      responses.reset()
+      for (const pool of pools) {
+        for (const target of pool.targets) {
+          STATUS_CLASSES.forEach((name, i) => {
+            responses.inc({ pool: pool.name, target: target.id, class: name }, target.responsesByClass[i + 1] as number)
+          })
+        }
+      }
+    }
+  })
+  return registry
+}
