@@ -9,6 +9,7 @@ import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
 import { ConfigError } from './lib/validate.js'
 import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
+import { health } from './plugins/health/index.js'
 import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.js'
 import { gatewayRoutes } from './routes/index.js'
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
@@ -72,6 +73,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
+  await app.register(health)
   return app
 }
 

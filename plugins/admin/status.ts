@@ -11,6 +11,13 @@ export interface TargetStatus {
   condition: string
   reason: string
   since: string
+  /** Active checks say the target answers (true until a checker says otherwise). */
+  healthy: boolean
+  /** Out by outlier detection until this time (ISO), or null. */
+  ejectedUntil: string | null
+  draining: boolean
+  /** Transport failures (and 5xx with `outlier.on5xx`) since the last good response. */
+  consecutiveFailures: number
   inFlight: number
   requests: number
   failures: number
@@ -31,6 +38,10 @@ export function describeTarget (target: Target): TargetStatus {
     condition: target.condition,
     reason: target.reason,
     since: new Date(target.since).toISOString(),
+    healthy: target.healthy,
+    ejectedUntil: target.ejectedUntil > Date.now() ? new Date(target.ejectedUntil).toISOString() : null,
+    draining: target.draining,
+    consecutiveFailures: target.consecutiveFailures,
     inFlight: target.inFlight,
     requests: target.requests,
     failures: target.failures,

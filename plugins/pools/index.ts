@@ -44,7 +44,7 @@ const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, opti
 export const pools = fp(poolsPlugin, { fastify: '5.x', name: 'switchyard-pools' })
 export default pools
 export { PoolRegistry } from './registry.js'
-export { Pool } from './pool.js'
+export { Pool, type OutcomeObserver } from './pool.js'
 export { Target } from './target.js'
 export type { TargetCondition, TargetOptions } from './target.js'
 export type { PoolConfig, PoolConfigInput } from './options.js'

@@ -11,6 +11,18 @@ import { Target } from './target.js'
 import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
 import { createHashKeyReader, type HashKeyReader, type HashKeySource } from './hash-key.js'
 import { DEFAULT_BALANCER, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type PoolConfig } from './options.js'
+import { RetryBudget } from '../health/retry-budget.js'
+
+/**
+ * Passive health: told the outcome of every upstream attempt. Set on a pool
+ * by `switchyard-health` when the pool has `outlier` config.
+ */
+export interface OutcomeObserver {
+  /** `target` answered with `statusCode` (response headers arrived). */
+  onResponse (target: Target, statusCode: number, now: number): void
+  /** `target` failed at the transport level (refused, reset, timed out); `code` says how. */
+  onFailure (target: Target, code: string, now: number): void
+}
 
 export class Pool {
   readonly name: string
@@ -18,6 +30,10 @@ export class Pool {
   readonly balancer: Balancer
   /** Keep-alive connections, one undici pool per target origin, capped per target. */
   readonly dispatcher: Agent
+  /** Limits retries to a share of recent requests (see `RetryBudget`). */
+  readonly retryBudget = new RetryBudget()
+  /** Passive health of this pool's targets, when enabled. */
+  outlier: OutcomeObserver | undefined = undefined
   private readonly readHashKey: HashKeyReader | undefined
   private targetList: Target[]
 
@@ -70,9 +86,35 @@ export class Pool {
       now: Date.now(),
       tried,
       hashKey: readHashKey === undefined ? undefined : () => readHashKey(request),
-      maxInFlight: this.config.maxConnectionsPerTarget
+      maxInFlight: this.config.maxConnectionsPerTarget,
+      roll: this.config.slowStartMs > 0 ? Math.random() : undefined
     }
-    return this.balancer.pick(this.targetList, ctx)
+    const target = this.balancer.pick(this.targetList, ctx)
+    return target ?? this.pickFallback(ctx)
+  }
+
+  /**
+   * Second chances, only when the first pick found nothing: ignore slow
+   * start (a ramping target beats none), then, in `panic` mode and when no
+   * target is available at all, pick among every target that is not draining.
+   */
+  private pickFallback (ctx: PickContext): Target | undefined {
+    let target: Target | undefined
+    if (ctx.roll !== undefined) {
+      ctx.roll = undefined
+      target = this.balancer.pick(this.targetList, ctx)
+    }
+    if (target === undefined && this.config.panic && !this.anyAvailable(ctx.now)) {
+      ctx.panic = true
+      target = this.balancer.pick(this.targetList, ctx)
+    }
+    return target
+  }
+
+  /** `true` when some target is healthy, not ejected, not draining. */
+  anyAvailable (now: number): boolean {
+    for (const target of this.targetList) if (target.isAvailable(now)) return true
+    return false
   }
 
   /** Replace the target list (config reload); removed targets drain. */

@@ -23,6 +23,8 @@ export interface TargetOptions {
 export const DEFAULT_TARGET_WEIGHT = 1
 /** Smoothing window of the latency EWMA used by `peak-ewma`, in ms. */
 export const DEFAULT_EWMA_DECAY_MS = 10_000
+/** Share of its picks a target in slow start takes at the very start of its ramp. */
+export const MIN_RAMP_SHARE = 0.1
 
 export class Target {
   /** Stable opaque id: never the address itself. */
@@ -38,6 +40,8 @@ export class Target {
   requests = 0
   /** Transport-level failures ever seen (connect errors, resets, timeouts). */
   failures = 0
+  /** Failures in a row since the last good response (passive health). */
+  consecutiveFailures = 0
 
   /** Set by active health checks; `true` until a checker says otherwise. */
   healthy = true
@@ -48,6 +52,10 @@ export class Target {
   /** Why the target is in its current condition, and since when (epoch ms). */
   reason = 'initial'
   since = Date.now()
+
+  /** Slow start: epoch ms when the ramp ends (0 or past = full share), and its length. */
+  rampUntil = 0
+  rampMs = 0
 
   /** Exponentially weighted moving average of response time (ms), for `peak-ewma`. */
   latencyEwmaMs = 0
@@ -93,6 +101,25 @@ export class Target {
       this.latencyEwmaMs = ms > this.latencyEwmaMs ? ms : this.latencyEwmaMs * w + ms * (1 - w)
     }
     this.latencyStampMs = now
+  }
+
+  /**
+   * Slow start: from `from` (epoch ms) for `ms`, take a share of traffic that
+   * grows linearly from `MIN_RAMP_SHARE` to all of it. `ms` 0 does nothing.
+   */
+  startRamp (from: number, ms: number): void {
+    if (ms <= 0) return
+    this.rampUntil = from + ms
+    this.rampMs = ms
+  }
+
+  /**
+   * During slow start, whether this pick may use the target: `roll` (a number
+   * in [0, 1) drawn once per pick) must fall under the ramp's progress.
+   */
+  rampAdmits (now: number, roll: number): boolean {
+    const progress = 1 - (this.rampUntil - now) / this.rampMs
+    return roll < (progress > MIN_RAMP_SHARE ? progress : MIN_RAMP_SHARE)
   }
 
   /** Change the condition fields' reason, noting when. */

@@ -56,6 +56,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   function onRequest (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const exchange = new Exchange(pool, options.prefix, Date.now())
     request.switchyard = exchange
+    pool.retryBudget.recordRequest(exchange.startedAt)
     reply.raw.once('close', () => { exchange.release() })
     done()
   }
@@ -111,10 +112,16 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
     return headers
   }
 
-  function onResponse (request: FastifyRequest, reply: FastifyReply, res: { stream: NodeJS.ReadableStream }): void {
+  function onResponse (request: FastifyRequest, reply: FastifyReply, res: { statusCode: number, stream: NodeJS.ReadableStream }): void {
     const exchange = request.switchyard as Exchange
-    const now = Date.now()
-    exchange.target?.recordLatency(now - exchange.startedAt, now)
+    const target = exchange.target
+    if (target !== undefined) {
+      const now = Date.now()
+      target.recordLatency(now - exchange.startedAt, now)
+      // Passive health: a response resets the failure streak (or, with `outlier.on5xx`, a 5xx extends it).
+      if (pool.outlier !== undefined) pool.outlier.onResponse(target, res.statusCode, now)
+      else if (target.consecutiveFailures !== 0) target.consecutiveFailures = 0
+    }
     reply.send(res.stream)
   }
 
@@ -123,7 +130,13 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
     const exchange = request.switchyard as Exchange
     const code = error.cause?.code ?? error.code ?? ''
     const failed = exchange.target
-    if (failed !== undefined) failed.failures++
+    if (failed !== undefined) {
+      failed.failures++
+      if (CONNECT_FAILURES.has(code) || RESET_FAILURES.has(code) || TIMEOUTS.has(code)) {
+        failed.consecutiveFailures++
+        pool.outlier?.onFailure(failed, code, Date.now())
+      }
+    }
     request.log.warn({ code, retries: exchange.retries, target: failed?.id }, 'upstream request failed')
     if (mayRetry(request, exchange, code)) {
       exchange.markTried()
@@ -143,9 +156,11 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   function mayRetry (request: FastifyRequest, exchange: Exchange, code: string): boolean {
     if (exchange.retries >= pool.config.retries || clientGone(request)) return false
     const body = exchange.body
-    if (CONNECT_FAILURES.has(code)) return body === undefined || (!body.started && !request.raw.destroyed)
-    if (RESET_FAILURES.has(code)) return body === undefined && IDEMPOTENT.has(request.method)
-    return false
+    let replayable = false
+    if (CONNECT_FAILURES.has(code)) replayable = body === undefined || (!body.started && !request.raw.destroyed)
+    else if (RESET_FAILURES.has(code)) replayable = body === undefined && IDEMPOTENT.has(request.method)
+    // The budget is asked last, so that only real retries draw from it.
+    return replayable && pool.retryBudget.tryRetry(Date.now())
   }
 
   const replyOptions = {

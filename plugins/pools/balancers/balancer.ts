@@ -17,6 +17,13 @@ export interface PickContext {
   hashKey?: (() => string | undefined) | undefined
   /** Per-target in-flight cap (0 = no cap). */
   maxInFlight: number
+  /**
+   * Slow start: a number in [0, 1) drawn once per pick, which a target still
+   * ramping up must fall under (see `Target.rampAdmits`). Undefined: no ramp.
+   */
+  roll?: number | undefined
+  /** Panic mode: no target is healthy, so unhealthy and ejected ones may be picked too. */
+  panic?: boolean | undefined
 }
 
 export interface Balancer {
@@ -39,9 +46,13 @@ export const BALANCER_NAMES = [
 
 export type BalancerName = typeof BALANCER_NAMES[number]
 
-/** A target may take this request: available, not yet tried, under its connection cap. */
+/**
+ * A target may take this request: available (or any non-draining one in panic
+ * mode), not yet tried, under its connection cap, admitted by its slow start.
+ */
 export function isSelectable (target: Target, ctx: PickContext): boolean {
-  return target.isAvailable(ctx.now) &&
+  return (target.isAvailable(ctx.now) || (ctx.panic === true && !target.draining && target.weight > 0)) &&
     (ctx.tried === undefined || !ctx.tried.has(target)) &&
-    (ctx.maxInFlight === 0 || target.inFlight < ctx.maxInFlight)
+    (ctx.maxInFlight === 0 || target.inFlight < ctx.maxInFlight) &&
+    (target.rampUntil <= ctx.now || ctx.roll === undefined || target.rampAdmits(ctx.now, ctx.roll))
 }
