@@ -5,6 +5,7 @@
  * the balancer (selection) with the targets' live state (which may be picked).
  */
 import { readFileSync } from 'node:fs'
+import { ConfigError } from '../../lib/validate.js'
 import { Agent } from 'undici'
 import type { FastifyRequest } from 'fastify'
 import { Target } from './target.js'
@@ -55,7 +56,7 @@ export class Pool {
       connect: {
         timeout: config.connectTimeoutMs,
         rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
-        ...(config.tls?.ca !== undefined ? { ca: readFileSync(config.tls.ca) } : {})
+        ...(config.tls?.ca !== undefined ? { ca: readCa(config.tls.ca, name) } : {})
       }
     })
   }
@@ -125,5 +126,14 @@ export class Pool {
 
   async close (): Promise<void> {
     await this.dispatcher.destroy()
+  }
+}
+
+/** The PEM CA file of a pool's `tls.ca`, or a ConfigError naming the field. */
+function readCa (path: string, pool: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw new ConfigError(`pools.${pool}.tls.ca`, `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
 }

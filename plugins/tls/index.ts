@@ -80,7 +80,7 @@ const tlsPlugin: FastifyPluginAsync<TlsOptions> = async (fastify, options) => {
   if (signal !== undefined) process.on(signal, onSignal)
 
   if (redirectServer !== undefined) {
-    fastify.addHook('onListen', async () => {
+    fastify.addHook('onReady', async () => {
       await new Promise<void>((resolve, reject) => {
         redirectServer.once('error', reject)
         redirectServer.listen(redirectPort, options.redirectHost ?? DEFAULT_REDIRECT_HOST, () => {
