@@ -70,7 +70,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
       ...(env.httpRedirectPort !== undefined ? { redirectPort: env.httpRedirectPort, redirectHost: env.host } : {})
     })
   }
-  await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer })
+  await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer, stickySecret: env.stickySecret })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
   await app.register(health)
@@ -83,8 +83,9 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
   let demo: DemoBackends | undefined
   if (config.demo) {
     demo = await startDemoBackends(3)
-    config.pools = { demo: { targets: demo.urls } }
-    config.routes = [{ path: '/', pool: 'demo' }]
+    // The same backends twice: balanced at `/`, and with sticky cookies at `/sticky`.
+    config.pools = { demo: { targets: demo.urls }, 'demo-sticky': { targets: demo.urls, sticky: { cookie: 'sy_demo', sameSite: 'Lax' } } }
+    config.routes = [{ path: '/', pool: 'demo' }, { path: '/sticky', pool: 'demo-sticky', stripPrefix: true }]
   }
   let app: FastifyInstance
   try {
@@ -99,6 +100,7 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
     const port = typeof address === 'object' && address !== null ? address.port : config.env.port
     app.log.info(`demo mode: no upstream configured, so ${demo.urls.length} sample backends run on loopback behind the gateway. Try:\n` +
       `  curl -s http://127.0.0.1:${port}/hello            # repeat it: the "backend" field rotates\n` +
+      `  curl -s -c /tmp/sy.jar -b /tmp/sy.jar http://127.0.0.1:${port}/sticky/hello   # repeat it: a signed cookie keeps you on one backend\n` +
       `  curl -s ${adminAddress(app)}/status   # pools, targets and their live state`)
   }
   const stop = async (): Promise<void> => {

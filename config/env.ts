@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../lib/validate.js'
 import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
+import { MIN_STICKY_SECRET_BYTES } from '../plugins/sticky/codec.js'
 
 export type Env = Record<string, string | undefined>
 
@@ -67,6 +68,10 @@ export function readEnv (env: Env): GatewayEnv {
   if (stickyCookie !== undefined && !TOKEN.test(stickyCookie)) {
     throw new ConfigError('GATEWAY_STICKY_COOKIE', `must be a cookie name (letters, digits, -_.), got "${stickyCookie}"`)
   }
+  const stickySecret = optional(env, 'GATEWAY_STICKY_SECRET')
+  if (stickySecret !== undefined && Buffer.byteLength(stickySecret, 'utf8') < MIN_STICKY_SECRET_BYTES) {
+    throw new ConfigError('GATEWAY_STICKY_SECRET', `must be at least ${MIN_STICKY_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`)
+  }
   const healthPath = optional(env, 'GATEWAY_HEALTH_PATH')
   if (healthPath !== undefined && !healthPath.startsWith('/')) {
     throw new ConfigError('GATEWAY_HEALTH_PATH', `must be a path starting with "/", got "${healthPath}"`)
@@ -79,7 +84,7 @@ export function readEnv (env: Env): GatewayEnv {
     configPath: optional(env, 'GATEWAY_CONFIG'),
     defaultBalancer: oneOf(env, 'GATEWAY_BALANCER', BALANCER_NAMES, 'round-robin') as BalancerName,
     stickyCookie,
-    stickySecret: optional(env, 'GATEWAY_STICKY_SECRET'),
+    stickySecret,
     healthPath,
     healthIntervalMs: integer(env, 'GATEWAY_HEALTH_INTERVAL_MS', 5000, 10, 3_600_000),
     cache,

@@ -3,6 +3,7 @@
  * appear here only — the admin listener is loopback and token-protected.
  */
 import type { PoolRegistry, Target } from '../pools/index.js'
+import type { StickyCounters } from '../pools/pool.js'
 
 export interface TargetStatus {
   id: string
@@ -28,6 +29,8 @@ export interface PoolStatus {
   name: string
   balancer: string
   targets: TargetStatus[]
+  /** Sticky-session counters (pools with `sticky` only). */
+  sticky?: StickyCounters & { cookie: string }
 }
 
 export function describeTarget (target: Target): TargetStatus {
@@ -52,7 +55,9 @@ export function describeTarget (target: Target): TargetStatus {
 export function describePools (registry: PoolRegistry): { pools: PoolStatus[] } {
   const pools: PoolStatus[] = []
   for (const pool of registry) {
-    pools.push({ name: pool.name, balancer: pool.balancer.name, targets: pool.targets.map(describeTarget) })
+    const status: PoolStatus = { name: pool.name, balancer: pool.balancer.name, targets: pool.targets.map(describeTarget) }
+    if (pool.config.sticky !== undefined) status.sticky = { cookie: pool.config.sticky.cookie, ...pool.stickyCounters }
+    pools.push(status)
   }
   return { pools }
 }

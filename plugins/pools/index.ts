@@ -12,17 +12,26 @@ import { PoolRegistry } from './registry.js'
 import { PoolsConfigSchema, type PoolConfigInput } from './options.js'
 import { BALANCER_NAMES, type BalancerName } from './balancers/index.js'
 import { ConfigError } from '../../lib/validate.js'
+import { resolveStickySecret } from '../sticky/secret.js'
 
 export interface PoolsPluginOptions {
   /** Pools by name, each with its targets and options (see SPEC.md). */
   pools: Record<string, PoolConfigInput>
   /** Algorithm of the pools that name none. Default `round-robin`. */
   defaultBalancer?: BalancerName
+  /**
+   * Key that signs sticky cookies (≥ 16 bytes); every instance that must honour
+   * another's cookies needs the same. Default: random per start, with a warning
+   * when a pool uses sticky cookies.
+   */
+  stickySecret?: string
 }
 
 /** The gateway's shared objects, decorated on the Fastify instance. */
 export interface SwitchyardInstance {
   pools: PoolRegistry
+  /** Key that signs this gateway's sticky cookies. */
+  stickySecret: Buffer
 }
 
 declare module 'fastify' {
@@ -37,7 +46,9 @@ const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, opti
   }
   const configs = validateWithSchema(PoolsConfigSchema, structuredClone(options.pools ?? {}), 'pools')
   const registry = new PoolRegistry(configs, options.defaultBalancer)
-  fastify.decorate('switchyard', { pools: registry })
+  const anySticky = Object.values(configs).some((config) => config.sticky !== undefined)
+  const stickySecret = resolveStickySecret(options.stickySecret, anySticky, fastify.log)
+  fastify.decorate('switchyard', { pools: registry, stickySecret })
   fastify.addHook('onClose', async () => { await registry.close() })
 }
 

@@ -46,7 +46,7 @@ export const OutlierSchema = Type.Object({
 export const StickySchema = Type.Object({
   cookie: Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }),
   maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
-  sameSite: StringEnum(['Lax', 'Strict', 'None'] as const, { default: 'Lax' })
+  sameSite: Type.Optional(StringEnum(['Lax', 'Strict', 'None'] as const, { default: 'Lax' }))
 }, { additionalProperties: false })
 
 export const PoolConfigSchema = Type.Object({

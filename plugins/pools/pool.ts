@@ -25,12 +25,26 @@ export interface OutcomeObserver {
   onFailure (target: Target, code: string, now: number): void
 }
 
+/** Sticky-session counters of a pool. */
+export interface StickyCounters {
+  /** Requests served by the target their valid cookie named. */
+  hits: number
+  /** Cookies issued to requests that had none. */
+  pins: number
+  /** Cookies re-issued because the pinned target could not serve (down, ejected, removed) or a retry moved the request. */
+  repins: number
+  /** Cookies ignored as malformed, forged, expired, or signed under another secret or pool. */
+  rejected: number
+}
+
 export class Pool {
   readonly name: string
   readonly config: PoolConfig
   readonly balancer: Balancer
   /** Keep-alive connections, one undici pool per target origin, capped per target. */
   readonly dispatcher: Agent
+  /** Sticky-session counters, written by the sticky link (shown in `/status`). */
+  readonly stickyCounters: StickyCounters = { hits: 0, pins: 0, repins: 0, rejected: 0 }
   /** Limits retries to a share of recent requests (see `RetryBudget`). */
   readonly retryBudget = new RetryBudget()
   /** Passive health of this pool's targets, when enabled. */

@@ -30,6 +30,8 @@ export class Exchange {
   upstreamPath = '/'
   /** How the target was chosen, for logs: `balanced`, `sticky`, `retry`, … */
   pickedBy = 'balanced'
+  /** What the sticky link found in the request's cookie (`STICKY_*` of plugins/sticky; 0 = none). */
+  stickyCookie = 0
   /** Whether the in-flight count of `target` has been released. */
   private released = true
 

@@ -33,6 +33,12 @@ export interface ForwarderOptions {
   prefix: string
   stripPrefix: boolean
   trust: TrustFunction
+  /**
+   * Response link: called when a target's response headers arrived (after
+   * header rewriting and any retry, before the body is sent), e.g. to append
+   * a sticky `Set-Cookie`.
+   */
+  onUpstreamResponse?: (request: FastifyRequest, reply: FastifyReply, exchange: Exchange) => void
 }
 
 export interface Forwarder {
@@ -52,6 +58,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   const { pool, trust } = options
   const restorePrefix = options.stripPrefix && options.prefix !== '/' ? options.prefix.replace(/\/$/, '') : ''
   const isTargetOrigin = (origin: string): boolean => pool.findTargetByOrigin(origin) !== undefined
+  const onUpstreamResponse = options.onUpstreamResponse
 
   function onRequest (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const exchange = new Exchange(pool, options.prefix, Date.now())
@@ -122,6 +129,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
       if (pool.outlier !== undefined) pool.outlier.onResponse(target, res.statusCode, now)
       else if (target.consecutiveFailures !== 0) target.consecutiveFailures = 0
     }
+    if (onUpstreamResponse !== undefined) onUpstreamResponse(request, reply, exchange)
     reply.send(res.stream)
   }
 

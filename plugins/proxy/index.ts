@@ -13,6 +13,7 @@ import fp from 'fastify-plugin'
 import httpProxy from '@fastify/http-proxy'
 import { ConfigError } from '../../lib/validate.js'
 import { createForwarder } from './forwarder.js'
+import { createStickyLink } from '../sticky/link.js'
 import { toErrorBody, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
 import { compileTrust, type TrustProxyOption } from './trust.js'
 
@@ -46,7 +47,12 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     if (!ALL_METHODS.includes(method)) throw new ConfigError('methods', `contains an unknown method "${method}"`)
   }
   const stripPrefix = options.stripPrefix ?? false
-  const forwarder = createForwarder({ pool, prefix, stripPrefix, trust: compileTrust(options.trustProxy) })
+  const trust = compileTrust(options.trustProxy)
+  // Sticky sessions (pools with `sticky`): verifies the cookie before the balancer, sets it on the response.
+  const sticky = pool.config.sticky === undefined
+    ? undefined
+    : createStickyLink({ pool, prefix, secret: fastify.switchyard.stickySecret, trust })
+  const forwarder = createForwarder({ pool, prefix, stripPrefix, trust, onUpstreamResponse: sticky?.onUpstreamResponse })
 
   if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null)
   fastify.setErrorHandler((error, request, reply) => {
@@ -56,6 +62,7 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     reply.code(body.statusCode).type('application/json').send(body)
   })
   fastify.addHook('onRequest', forwarder.onRequest)
+  if (sticky !== undefined) fastify.addHook('onRequest', sticky.onRequest)
   // Bodies stream through untouched: no parser of the parent app may buffer them.
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', passThroughBody)

@@ -1,0 +1,147 @@
+/**
+ * The sticky link of a route's chain, in two halves:
+ *
+ * - request (onRequest, after the route created `request.switchyard`, before
+ *   the balancer link): verifies the route's cookie and writes
+ *   `exchange.preferred` (the pinned target) and `exchange.stickyCookie`
+ *   (what the cookie was). The balancer link uses the pinned target while it
+ *   may serve (healthy, not ejected; draining allowed), else balances.
+ * - response (called by the forwarder when a target's response headers
+ *   arrived, so after any retry/failover): appends a `Set-Cookie` naming the
+ *   target that served, unless it is the validly pinned one, and counts
+ *   hits, pins, re-pins and rejected cookies on the pool.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Pool } from '../pools/index.js'
+import type { Exchange } from '../proxy/exchange.js'
+import type { TrustFunction } from '../proxy/trust.js'
+import { readCookie } from '../pools/hash-key.js'
+import { StickyCookieCodec } from './codec.js'
+import { ConfigError } from '../../lib/validate.js'
+import { cookieValues, createCookieSerializer, type SameSite, type StickyCookieSerializer } from './cookie.js'
+
+/** `exchange.stickyCookie`: what the request's sticky cookie was. */
+export const STICKY_NONE = 0
+/** Valid, naming a target of the pool. */
+export const STICKY_VALID = 1
+/** Valid, but past half its `maxAgeSeconds`: re-issued so active users keep their target. */
+export const STICKY_REFRESH = 2
+/** Present but not valid: malformed, forged, signed under another secret or pool, or expired. */
+export const STICKY_REJECTED = 3
+/** Valid, but its target is no longer in the pool. */
+export const STICKY_UNKNOWN_TARGET = 4
+
+export interface StickyConfig {
+  /** Cookie name. */
+  cookie: string
+  /** `Max-Age`, and the age after which a value is no longer honoured. Default: a session cookie. */
+  maxAgeSeconds?: number
+  /** `Lax` (default), `Strict` or `None`. */
+  sameSite?: string
+}
+
+export interface StickyLinkOptions {
+  pool: Pool
+  /** Route prefix (`/api`): the cookie's `Path`. */
+  prefix: string
+  /** Signing key shared by the gateway instances. */
+  secret: string | Buffer
+  /** Peers whose `X-Forwarded-Proto` is believed (for `Secure`). */
+  trust: TrustFunction
+  /** The pool's sticky config. Default `pool.config.sticky`. */
+  config?: StickyConfig
+}
+
+export interface StickyLink {
+  onRequest: (request: FastifyRequest, reply: FastifyReply, done: () => void) => void
+  onUpstreamResponse: (request: FastifyRequest, reply: FastifyReply, exchange: Exchange) => void
+}
+
+export function createStickyLink (options: StickyLinkOptions): StickyLink {
+  const { pool, trust } = options
+  const config = options.config ?? pool.config.sticky
+  if (config === undefined) throw new ConfigError(`pools.${pool.name}.sticky`, 'is required for a sticky link')
+  const name = config.cookie
+  const codec = new StickyCookieCodec({
+    secret: options.secret,
+    binding: `${pool.name}\n${name}`,
+    ...(config.maxAgeSeconds !== undefined ? { maxAgeSeconds: config.maxAgeSeconds } : {})
+  })
+  let serialize: StickyCookieSerializer
+  try {
+    serialize = createCookieSerializer({
+      name,
+      path: options.prefix,
+      ...(config.sameSite !== undefined ? { sameSite: config.sameSite as SameSite } : {}),
+      ...(config.maxAgeSeconds !== undefined ? { maxAgeSeconds: config.maxAgeSeconds } : {})
+    })
+  } catch (err) {
+    throw new ConfigError(`pools.${pool.name}.sticky`, (err as Error).message)
+  }
+  const refreshAfterSeconds = config.maxAgeSeconds === undefined ? 0 : Math.floor(config.maxAgeSeconds / 2)
+  const counters = pool.stickyCounters
+
+  /** Pin `exchange` to the target `value` names; `false` when the value is of no use. */
+  function accept (exchange: Exchange, value: string): boolean {
+    const decoded = codec.decode(value, exchange.startedAt)
+    if (decoded === undefined) {
+      if (exchange.stickyCookie === STICKY_NONE) exchange.stickyCookie = STICKY_REJECTED
+      return false
+    }
+    const target = pool.findTarget(decoded.targetId)
+    if (target === undefined) {
+      exchange.stickyCookie = STICKY_UNKNOWN_TARGET
+      return false
+    }
+    exchange.preferred = target
+    exchange.stickyCookie = refreshAfterSeconds > 0 && exchange.startedAt / 1000 - decoded.issuedAt > refreshAfterSeconds
+      ? STICKY_REFRESH
+      : STICKY_VALID
+    return true
+  }
+
+  function onRequest (request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+    const exchange = request.switchyard
+    const header = request.headers.cookie
+    if (exchange !== null && header !== undefined) {
+      const first = readCookie(header, name)
+      if (first !== undefined && !accept(exchange, first)) {
+        // Cookies of the same name from other paths (e.g. a `/` route's) come after the most specific one.
+        const values = cookieValues(header, name)
+        for (let i = 1; i < values.length; i++) if (accept(exchange, values[i] as string)) break
+      }
+    }
+    done()
+  }
+
+  function onUpstreamResponse (request: FastifyRequest, reply: FastifyReply, exchange: Exchange): void {
+    const target = exchange.target
+    if (target === undefined) return
+    const state = exchange.stickyCookie
+    if (target === exchange.preferred) {
+      counters.hits++
+      if (state !== STICKY_REFRESH) return
+    } else if (exchange.preferred !== undefined || state === STICKY_UNKNOWN_TARGET) {
+      counters.repins++
+    } else if (state === STICKY_REJECTED) {
+      counters.rejected++
+    } else {
+      counters.pins++
+    }
+    reply.header('set-cookie', serialize(codec.encode(target.id, Date.now()), isSecure(request, trust)))
+  }
+
+  return { onRequest, onUpstreamResponse }
+}
+
+/** HTTPS to the client: a TLS connection, or `X-Forwarded-Proto: https` from a trusted proxy. */
+export function isSecure (request: FastifyRequest, trust: TrustFunction): boolean {
+  const socket = request.raw.socket as { encrypted?: boolean, remoteAddress?: string } | null
+  if (socket === null) return false
+  if (socket.encrypted === true) return true
+  const proto = request.headers['x-forwarded-proto']
+  if (proto === undefined || socket.remoteAddress === undefined || !trust(socket.remoteAddress, 0)) return false
+  const value = Array.isArray(proto) ? proto[0] ?? '' : proto
+  const comma = value.indexOf(',')
+  return (comma === -1 ? value : value.slice(0, comma)).trim().toLowerCase() === 'https'
+}
