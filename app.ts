@@ -12,6 +12,9 @@ import { adminListener, adminAddress } from './plugins/admin/index.js'
 import { health } from './plugins/health/index.js'
 import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.js'
 import { gatewayRoutes } from './routes/index.js'
+import { responseCache, cachePurge } from './plugins/cache/index.js'
+import { rateLimits } from './plugins/rate-limit/index.js'
+import { fastifyServerOptions, applyServerTimeouts, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
@@ -36,8 +39,11 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     trustProxy: compileTrust(env.trustProxy),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
+    ...fastifyServerOptions(serverLimits(env)),
     ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
   } as FastifyServerOptions) as unknown as FastifyInstance
+  applyServerTimeouts(app.server, serverLimits(env))
   app.setNotFoundHandler((_request, reply) => {
     const body = toErrorBody(new NoRouteError())
     reply.code(body.statusCode).send(body)
@@ -71,10 +77,36 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     })
   }
   await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer, stickySecret: env.stickySecret })
-  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy })
+  if (env.rateLimitMax !== undefined || config.routes.some((route) => route.rateLimit !== undefined)) {
+    await app.register(rateLimits, {
+      global: env.rateLimitMax !== undefined ? { max: env.rateLimitMax, windowMs: env.rateLimitWindowMs } : undefined,
+      redisUrl: env.redisUrl
+    })
+  }
+  const cached = env.cache !== 'off' || config.routes.some((route) => route.cache !== undefined && route.cache !== false)
+  if (cached) {
+    // GATEWAY_CACHE=memory|redis caches every route; with `off`, routes declaring `cache` share a memory store.
+    await app.register(responseCache, {
+      store: env.cache === 'redis' ? 'redis' : 'memory',
+      maxBytes: env.cacheMaxBytes,
+      allRoutes: env.cache !== 'off',
+      ...(env.redisUrl !== undefined ? { redisUrl: env.redisUrl } : {})
+    })
+  }
+  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
+  if (cached) await app.register(cachePurge)
   await app.register(health)
   return app
+}
+
+function serverLimits (env: GatewayConfig['env']): ServerLimits {
+  return {
+    maxHeaderBytes: env.maxHeaderBytes,
+    headersTimeoutMs: env.headersTimeoutMs,
+    requestTimeoutMs: env.requestTimeoutMs,
+    keepAliveTimeoutMs: env.keepAliveTimeoutMs
+  }
 }
 
 /** Start the bundled gateway from `env`; returns the app (listening) and a stop function. */

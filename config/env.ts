@@ -4,6 +4,9 @@
  */
 import { ConfigError } from '../lib/validate.js'
 import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
+import {
+  DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS
+} from '../plugins/request-hygiene/index.js'
 import { MIN_STICKY_SECRET_BYTES } from '../plugins/sticky/codec.js'
 
 export type Env = Record<string, string | undefined>
@@ -23,6 +26,16 @@ export interface GatewayEnv {
   redisUrl: string | undefined
   rateLimitMax: number | undefined
   rateLimitWindowMs: number
+  /** Request line + headers size limit (431 above). */
+  maxHeaderBytes: number
+  /** Default per-route request body limit (413 above). */
+  bodyLimitBytes: number
+  /** Time to receive the headers (408 and close after). */
+  headersTimeoutMs: number
+  /** Time to receive the whole request; 0 = none. */
+  requestTimeoutMs: number
+  /** Idle keep-alive connections closed after this. */
+  keepAliveTimeoutMs: number
   tlsCert: string | undefined
   tlsKey: string | undefined
   /** Plain-HTTP port that redirects to HTTPS (TLS only). */
@@ -92,6 +105,7 @@ export function readEnv (env: Env): GatewayEnv {
     redisUrl,
     rateLimitMax: optionalInteger(env, 'GATEWAY_RATE_LIMIT_MAX', 1, Number.MAX_SAFE_INTEGER),
     rateLimitWindowMs: integer(env, 'GATEWAY_RATE_LIMIT_WINDOW_MS', 60_000, 1, 86_400_000),
+    ...readHygiene(env),
     tlsCert,
     tlsKey,
     httpRedirectPort,
@@ -106,6 +120,22 @@ export function readEnv (env: Env): GatewayEnv {
     adminHost: optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1',
     adminToken: optional(env, 'GATEWAY_ADMIN_TOKEN'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')
+  }
+}
+
+/** Request hygiene limits (plugins/request-hygiene). */
+function readHygiene (env: Env): Pick<GatewayEnv, 'maxHeaderBytes' | 'bodyLimitBytes' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const headersTimeoutMs = integer(env, 'GATEWAY_HEADERS_TIMEOUT_MS', DEFAULT_HEADERS_TIMEOUT_MS, 100, 3_600_000)
+  const requestTimeoutMs = integer(env, 'GATEWAY_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 0, 86_400_000)
+  if (requestTimeoutMs > 0 && requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('GATEWAY_REQUEST_TIMEOUT_MS', `must be 0 or at least GATEWAY_HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got "${requestTimeoutMs}"`)
+  }
+  return {
+    maxHeaderBytes: integer(env, 'GATEWAY_MAX_HEADER_BYTES', DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
+    bodyLimitBytes: integer(env, 'GATEWAY_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 0, Number.MAX_SAFE_INTEGER),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'GATEWAY_KEEPALIVE_TIMEOUT_MS', DEFAULT_KEEPALIVE_TIMEOUT_MS, 1, 3_600_000)
   }
 }
 

@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { StringEnum } from '../lib/validate.js'
 
+/** An IPv4/IPv6 address or CIDR range, or `loopback`/`linklocal`/`uniquelocal` (checked fully by access-control). */
+const IP_RANGE = Type.String({ pattern: '^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\\d{1,3})?)$' })
 const METHOD = StringEnum(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE'] as const)
 
 export const RouteDeclarationSchema = Type.Object({
@@ -15,9 +17,13 @@ export const RouteDeclarationSchema = Type.Object({
   websocket: Type.Boolean({ default: true, description: 'Proxy WebSocket upgrades.' }),
   cache: Type.Optional(Type.Union([Type.Boolean(), Type.Object({}, { additionalProperties: true })])),
   rateLimit: Type.Optional(Type.Object({
-    max: Type.Integer({ minimum: 1 }),
-    windowMs: Type.Integer({ minimum: 1, default: 60_000 })
-  }, { additionalProperties: true }))
+    max: Type.Integer({ minimum: 1, description: 'Requests allowed per window and key.' }),
+    windowMs: Type.Integer({ minimum: 1, default: 60_000, description: 'Window length (ms).' }),
+    key: Type.Optional(Type.String({ pattern: '^(ip|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+)$', description: 'What is counted: `ip` (default: client IP, honouring GATEWAY_TRUST_PROXY) or `header:NAME`.' }))
+  }, { additionalProperties: false })),
+  allow: Type.Optional(Type.Array(IP_RANGE, { description: 'Client addresses/CIDRs allowed; others get 403.' })),
+  deny: Type.Optional(Type.Array(IP_RANGE, { description: 'Client addresses/CIDRs refused with 403 (wins over allow).' })),
+  bodyLimit: Type.Optional(Type.Integer({ minimum: 0, description: 'Largest request body (bytes); more → 413. Default GATEWAY_BODY_LIMIT_BYTES.' }))
 }, { additionalProperties: false })
 
 export const RouteDeclarationsSchema = Type.Array(RouteDeclarationSchema)

@@ -12,6 +12,8 @@ export interface GatewayRoutesOptions {
   routes: RouteDeclarationInput[]
   /** Peers whose `X-Forwarded-*` headers are kept. Default: none. */
   trustProxy?: TrustProxyOption
+  /** Body limit (bytes) of routes that declare no `bodyLimit`. Default 10 MiB. */
+  bodyLimit?: number
 }
 
 const gatewayRoutesPlugin: FastifyPluginAsync<GatewayRoutesOptions> = async (fastify, options) => {
@@ -30,7 +32,11 @@ const gatewayRoutesPlugin: FastifyPluginAsync<GatewayRoutesOptions> = async (fas
       stripPrefix: route.stripPrefix,
       websocket: route.websocket,
       ...(route.methods !== undefined ? { methods: route.methods as HTTPMethods[] } : {}),
-      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {})
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(route.allow !== undefined ? { allow: route.allow } : {}),
+      ...(route.deny !== undefined ? { deny: route.deny } : {}),
+      ...(route.rateLimit !== undefined ? { rateLimit: route.rateLimit } : {}),
+      ...((route.bodyLimit ?? options.bodyLimit) !== undefined ? { bodyLimit: route.bodyLimit ?? options.bodyLimit } : {})
     })
   }
 }

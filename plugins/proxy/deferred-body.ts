@@ -5,15 +5,20 @@
  * untouched and the request can go to another target.
  */
 import { Readable } from 'node:stream'
+import { BodyTooLargeError } from './errors.js'
 
 export class DeferredBody extends Readable {
   private readonly source: Readable
+  /** Bytes allowed through; more fails the body with `BodyTooLargeError` (route `bodyLimit`). */
+  private readonly maxBytes: number
+  private received = 0
   /** `true` once a byte may have been sent upstream: the body can't be replayed. */
   started = false
 
-  constructor (source: Readable) {
+  constructor (source: Readable, maxBytes = Infinity) {
     super()
     this.source = source
+    this.maxBytes = maxBytes
   }
 
   override _read (): void {
@@ -24,6 +29,12 @@ export class DeferredBody extends Readable {
     this.started = true
     const source = this.source
     source.on('data', (chunk: Buffer) => {
+      this.received += chunk.length
+      // Counted as it streams (chunked bodies have no length up front); nothing is buffered.
+      if (this.received > this.maxBytes) {
+        this.destroy(new BodyTooLargeError())
+        return
+      }
       if (!this.push(chunk)) source.pause()
     })
     source.once('end', () => { this.push(null) })

@@ -8,6 +8,8 @@ export const NoRouteError = createError('SWITCHYARD_NO_ROUTE', 'No route matches
 export const NoTargetError = createError('SWITCHYARD_NO_TARGET', 'No upstream target is available', 503)
 export const BadGatewayError = createError('SWITCHYARD_BAD_GATEWAY', 'The upstream server failed to answer', 502)
 export const GatewayTimeoutError = createError('SWITCHYARD_GATEWAY_TIMEOUT', 'The upstream server took too long to answer', 504)
+/** A request body over the route's `bodyLimit` (declared, or counted while streaming). */
+export const BodyTooLargeError = createError('SWITCHYARD_BODY_TOO_LARGE', 'The request body is larger than this route accepts', 413)
 
 /** Seconds a client should wait before retrying after a 503 for lack of targets. */
 export const NO_TARGET_RETRY_AFTER_SECONDS = 1

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHook
 import type { Pool, Target } from '../pools/index.js'
 import { Exchange } from './exchange.js'
 import { DeferredBody } from './deferred-body.js'
-import { BadGatewayError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
+import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
 import { rewriteLocation, sanitizeResponseHeaders, setForwardedHeaders, stripHopByHop, type LocationContext } from './headers.js'
 import type { TrustFunction } from './trust.js'
 
@@ -39,6 +39,8 @@ export interface ForwarderOptions {
    * a sticky `Set-Cookie`.
    */
   onUpstreamResponse?: (request: FastifyRequest, reply: FastifyReply, exchange: Exchange) => void
+  /** Largest request body forwarded, counted while streaming; more → 413. Default: no limit. */
+  bodyLimit?: number
 }
 
 export interface Forwarder {
@@ -59,6 +61,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   const restorePrefix = options.stripPrefix && options.prefix !== '/' ? options.prefix.replace(/\/$/, '') : ''
   const isTargetOrigin = (origin: string): boolean => pool.findTargetByOrigin(origin) !== undefined
   const onUpstreamResponse = options.onUpstreamResponse
+  const bodyLimit = options.bodyLimit ?? Infinity
 
   function onRequest (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const exchange = new Exchange(pool, options.prefix, Date.now())
@@ -137,6 +140,11 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
     const request = reply.request
     const exchange = request.switchyard as Exchange
     const code = error.cause?.code ?? error.code ?? ''
+    if (code === 'SWITCHYARD_BODY_TOO_LARGE') {
+      // The client's fault, not the target's: no failure counted, no retry; the rest of the body is not read.
+      reply.header('connection', 'close').send(new BodyTooLargeError())
+      return
+    }
     const failed = exchange.target
     if (failed !== undefined) {
       failed.failures++
@@ -153,7 +161,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
         exchange.retries++
         exchange.pickedBy = 'retry'
         exchange.assign(next)
-        if (exchange.body !== undefined) request.body = exchange.body = new DeferredBody(request.raw)
+        if (exchange.body !== undefined) request.body = exchange.body = new DeferredBody(request.raw, bodyLimit)
         reply.from(exchange.upstreamPath, replyOptions)
         return
       }
@@ -184,7 +192,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
   function handler (request: FastifyRequest, reply: FastifyReply, dest: string): FastifyReply {
     const exchange = request.switchyard as Exchange
     exchange.upstreamPath = dest
-    if (hasBody(request)) request.body = exchange.body = new DeferredBody(request.raw)
+    if (hasBody(request)) request.body = exchange.body = new DeferredBody(request.raw, bodyLimit)
     return reply.from(dest, replyOptions)
   }
 

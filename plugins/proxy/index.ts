@@ -16,6 +16,9 @@ import { createForwarder } from './forwarder.js'
 import { createStickyLink } from '../sticky/link.js'
 import { toErrorBody, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
 import { compileTrust, type TrustProxyOption } from './trust.js'
+import { rejectUnsafePath, createBodyLimitHook, DEFAULT_BODY_LIMIT_BYTES } from '../request-hygiene/index.js'
+import { createAccessControlHook } from '../access-control/index.js'
+import { createRouteRateLimitHook, type RateLimitRule } from '../rate-limit/index.js'
 
 export interface ProxyRouteOptions {
   /** Path prefix this route answers (`/api`); the longest matching prefix wins. */
@@ -30,6 +33,14 @@ export interface ProxyRouteOptions {
   websocket?: boolean
   /** Peers whose `X-Forwarded-*` are kept (Fastify `trustProxy` forms). Default: none. */
   trustProxy?: TrustProxyOption
+  /** Client addresses/CIDRs (IPv4, IPv6) allowed on this route; others get 403. Default: all. */
+  allow?: string[]
+  /** Client addresses/CIDRs refused with 403 (wins over `allow`). Default: none. */
+  deny?: string[]
+  /** This route's own rate limit (on top of any global one). Default: none. */
+  rateLimit?: RateLimitRule
+  /** Largest request body forwarded, in bytes; more → 413. Default 10 MiB. */
+  bodyLimit?: number
 }
 
 export const DEFAULT_METHODS: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
@@ -52,7 +63,9 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
   const sticky = pool.config.sticky === undefined
     ? undefined
     : createStickyLink({ pool, prefix, secret: fastify.switchyard.stickySecret, trust })
-  const forwarder = createForwarder({ pool, prefix, stripPrefix, trust, onUpstreamResponse: sticky?.onUpstreamResponse })
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) throw new ConfigError('bodyLimit', `must be a number of bytes, got ${String(options.bodyLimit)}`)
+  const forwarder = createForwarder({ pool, prefix, stripPrefix, trust, onUpstreamResponse: sticky?.onUpstreamResponse, bodyLimit })
 
   if (!fastify.hasRequestDecorator('switchyard')) fastify.decorateRequest('switchyard', null)
   fastify.setErrorHandler((error, request, reply) => {
@@ -61,6 +74,12 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     if (error instanceof NoTargetError) reply.header('retry-after', NO_TARGET_RETRY_AFTER_SECONDS)
     reply.code(body.statusCode).type('application/json').send(body)
   })
+  // Limits first (request-hygiene, access-control, rate-limit): a refused request costs no more.
+  fastify.addHook('onRequest', rejectUnsafePath)
+  const accessControl = createAccessControlHook({ allow: options.allow, deny: options.deny })
+  if (accessControl !== undefined) fastify.addHook('onRequest', accessControl)
+  if (options.rateLimit !== undefined) fastify.addHook('onRequest', await createRouteRateLimitHook(fastify, options.rateLimit, prefix))
+  fastify.addHook('onRequest', createBodyLimitHook(bodyLimit))
   fastify.addHook('onRequest', forwarder.onRequest)
   if (sticky !== undefined) fastify.addHook('onRequest', sticky.onRequest)
   // Bodies stream through untouched: no parser of the parent app may buffer them.
