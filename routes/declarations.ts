@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { StringEnum } from '../lib/validate.js'
+import { RouteCacheOptionsSchema } from '../plugins/cache/shared.js'
 
 /** An IPv4/IPv6 address or CIDR range, or `loopback`/`linklocal`/`uniquelocal` (checked fully by access-control). */
 const IP_RANGE = Type.String({ pattern: '^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\\d{1,3})?)$' })
@@ -15,7 +16,7 @@ export const RouteDeclarationSchema = Type.Object({
   stripPrefix: Type.Boolean({ default: false, description: 'Remove the prefix before forwarding.' }),
   methods: Type.Optional(Type.Array(METHOD, { minItems: 1, uniqueItems: true })),
   websocket: Type.Boolean({ default: true, description: 'Proxy WebSocket upgrades.' }),
-  cache: Type.Optional(Type.Union([Type.Boolean(), Type.Object({}, { additionalProperties: true })])),
+  cache: Type.Optional(Type.Union([Type.Boolean(), RouteCacheOptionsSchema], { description: 'Response cache (RFC 9111): true, false, or options; default follows GATEWAY_CACHE.' })),
   rateLimit: Type.Optional(Type.Object({
     max: Type.Integer({ minimum: 1, description: 'Requests allowed per window and key.' }),
     windowMs: Type.Integer({ minimum: 1, default: 60_000, description: 'Window length (ms).' }),

@@ -36,6 +36,7 @@ const gatewayRoutesPlugin: FastifyPluginAsync<GatewayRoutesOptions> = async (fas
       ...(route.allow !== undefined ? { allow: route.allow } : {}),
       ...(route.deny !== undefined ? { deny: route.deny } : {}),
       ...(route.rateLimit !== undefined ? { rateLimit: route.rateLimit } : {}),
+      ...(route.cache !== undefined ? { cache: route.cache } : {}),
       ...((route.bodyLimit ?? options.bodyLimit) !== undefined ? { bodyLimit: route.bodyLimit ?? options.bodyLimit } : {})
     })
   }

@@ -5,6 +5,7 @@
  */
 import type { Pool, Target } from '../pools/index.js'
 import type { DeferredBody } from './deferred-body.js'
+import type { CacheRequestState } from '../cache/state.js'
 
 export class Exchange {
   /** The route's pool. */
@@ -30,6 +31,12 @@ export class Exchange {
   upstreamPath = '/'
   /** How the target was chosen, for logs: `balanced`, `sticky`, `retry`, … */
   pickedBy = 'balanced'
+  /** Headers the cache link adds to the upstream request (revalidation); `undefined` removes one. */
+  upstreamRequestHeaders: Record<string, string | undefined> | undefined = undefined
+  /** The backend's response headers after sanitizing, set when a response arrived (read by the cache). */
+  upstreamResponseHeaders: Record<string, string | string[] | number | undefined> | undefined = undefined
+  /** The cache link's state for this request (plugins/cache); undefined on uncached routes. */
+  cache: CacheRequestState | undefined = undefined
   /** What the sticky link found in the request's cookie (`STICKY_*` of plugins/sticky; 0 = none). */
   stickyCookie = 0
   /** Whether the in-flight count of `target` has been released. */

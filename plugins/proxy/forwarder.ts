@@ -105,11 +105,20 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
       protocol: isEncrypted(request) ? 'https' : 'http',
       host: request.headers.host ?? (request.headers[':authority'] as string | undefined)
     })
+    const extra = request.switchyard?.upstreamRequestHeaders
+    if (extra !== undefined) {
+      for (const name in extra) {
+        const value = extra[name]
+        if (value === undefined) delete headers[name]
+        else headers[name] = value
+      }
+    }
     return headers
   }
 
   function rewriteHeaders (headers: Record<string, string | string[] | number | undefined>, request: FastifyRequest): typeof headers {
     sanitizeResponseHeaders(headers)
+    if (request.switchyard !== null) request.switchyard.upstreamResponseHeaders = headers
     const location = headers.location
     if (typeof location === 'string') {
       const ctx: LocationContext = { isTargetOrigin, restorePrefix, publicOrigin: `${request.protocol}://${request.host}` }

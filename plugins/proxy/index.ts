@@ -13,6 +13,7 @@ import fp from 'fastify-plugin'
 import httpProxy from '@fastify/http-proxy'
 import { ConfigError } from '../../lib/validate.js'
 import { createForwarder } from './forwarder.js'
+import { installRouteCache, type RouteCacheOptions } from '../cache/index.js'
 import { createStickyLink } from '../sticky/link.js'
 import { toErrorBody, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
 import { compileTrust, type TrustProxyOption } from './trust.js'
@@ -41,6 +42,8 @@ export interface ProxyRouteOptions {
   rateLimit?: RateLimitRule
   /** Largest request body forwarded, in bytes; more → 413. Default 10 MiB. */
   bodyLimit?: number
+  /** Response cache (needs `switchyard-cache`): `true`, `{ … }`, `false`; default: GATEWAY_CACHE's choice. */
+  cache?: boolean | RouteCacheOptions
 }
 
 export const DEFAULT_METHODS: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
@@ -82,6 +85,8 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
   fastify.addHook('onRequest', createBodyLimitHook(bodyLimit))
   fastify.addHook('onRequest', forwarder.onRequest)
   if (sticky !== undefined) fastify.addHook('onRequest', sticky.onRequest)
+  // Cache link: a scope preHandler, so a hit is answered before the forwarder's route-level preHandler picks a target.
+  installRouteCache(fastify, options.cache)
   // Bodies stream through untouched: no parser of the parent app may buffer them.
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', passThroughBody)
