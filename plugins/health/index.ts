@@ -1,7 +1,8 @@
 /**
  * `switchyard-health`: active health checks and passive outlier detection
  * for every pool that configures them (`health`, `outlier`), and the admin
- * routes that drain a target by hand.
+ * routes that drain a target by hand; on close, client connections are
+ * closed as their last request finishes (graceful shutdown).
  *
  * Place in the request chain: none of its own. It writes the targets' state
  * that the balancer link reads (`healthy`, `ejectedUntil`, `draining`, the
@@ -21,10 +22,16 @@ import { ConfigError } from '../../lib/validate.js'
 import { HealthChecker, parseStatusRange } from './health-checker.js'
 import { OutlierDetector } from './outlier-detector.js'
 import { addDrainRoutes } from './drain-routes.js'
+import { closeIdleConnectionsOnClose } from './shutdown.js'
 
 export interface HealthPluginOptions {
   /** Add `POST /targets/:pool/:id/drain` and `/undrain` to the admin listener when it is registered. Default true. */
   adminRoutes?: boolean
+  /**
+   * On close, keep closing client connections as they become idle, so that
+   * keep-alive clients don't hold the shutdown until their timeout. Default true.
+   */
+  drainConnectionsOnClose?: boolean
 }
 
 const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, options) => {
@@ -61,12 +68,15 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
     addDrainRoutes(fastify.switchyardAdmin, pools, fastify.log)
   }
 
+  if (options.drainConnectionsOnClose ?? true) closeIdleConnectionsOnClose(fastify)
+
   fastify.addHook('onReady', async () => {
     for (const checker of checkers) checker.start()
   })
   fastify.addHook('onClose', async () => {
     for (const checker of checkers) checker.stop()
     for (const detector of detectors) detector.close()
+    if (checkers.length > 0) fastify.log.info({ pools: checkers.length }, 'health checks stopped')
   })
 }
 
