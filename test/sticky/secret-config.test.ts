@@ -42,7 +42,7 @@ t.test('no secret and a sticky pool: one warning is logged; no sticky pool: none
 t.test('a short secret stops the start, naming the variable or option', async (t) => {
   t.throws(() => loadConfig({ GATEWAY_UPSTREAMS: 'http://127.0.0.1:1', GATEWAY_STICKY_SECRET: 'too-short' }), { name: 'ConfigError', message: /^GATEWAY_STICKY_SECRET must be at least 16 bytes/ })
   const app = Fastify()
-  await t.rejects(app.register(pools, { pools: {}, stickySecret: 'short' }).ready(), { name: 'ConfigError', message: /^stickySecret must be a string of at least 16 bytes/ })
+  await t.rejects(async () => { await app.register(pools, { pools: {}, stickySecret: 'short' }).ready() }, { name: 'ConfigError', message: /^stickySecret must be a string of at least 16 bytes/ })
   await app.close()
 })
 
