@@ -97,7 +97,7 @@ export function assessResponse (request: RequestFacts, status: number, headers: 
       status,
       headers: stored,
       responseTime: now,
-      initialAge: initialAge(stored, request.sentAt, now),
+      initialAge: initialAge(headers.age, stored.date, request.sentAt, now),
       lifetime,
       mustRevalidate: cc['must-revalidate'] !== undefined || cc['proxy-revalidate'] !== undefined || cc['s-maxage'] !== undefined,
       staleWhileRevalidate: seconds(cc['stale-while-revalidate']) ?? 0,
@@ -121,10 +121,10 @@ function single (value: string | string[] | undefined): string | undefined {
 }
 
 /** RFC 9111 §4.2.3: corrected initial age, in seconds. */
-function initialAge (headers: StoredHeaders, sentAt: number, now: number): number {
-  const ageText = single(headers.age)
+function initialAge (ageHeader: string | string[] | number | undefined, dateHeader: string | string[] | undefined, sentAt: number, now: number): number {
+  const ageText = Array.isArray(ageHeader) ? ageHeader[0] : ageHeader === undefined ? undefined : String(ageHeader)
   const ageValue = ageText !== undefined && /^\d+$/.test(ageText.trim()) ? Number(ageText) : 0
-  const date = Date.parse(single(headers.date) ?? '')
+  const date = Date.parse(single(dateHeader) ?? '')
   // Date has one-second resolution: compare whole seconds, or every response would arrive up to 1 s old.
   const apparent = Number.isFinite(date) ? Math.max(0, Math.floor(now / 1000) - date / 1000) : 0
   const delay = Math.max(0, (now - sentAt) / 1000)
