@@ -16,6 +16,8 @@ import { responseCache, cachePurge } from './plugins/cache/index.js'
 import { rateLimits } from './plugins/rate-limit/index.js'
 import { fastifyServerOptions, applyServerTimeouts, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
+import { securityHeaders } from './plugins/security-headers/index.js'
+import { compression } from './plugins/compression/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
@@ -93,6 +95,16 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
       ...(env.redisUrl !== undefined ? { redisUrl: env.redisUrl } : {})
     })
   }
+  // Response filters for every route: they hook each route declared after them.
+  if (env.securityHeaders) {
+    await app.register(securityHeaders, {
+      ...(env.csp !== undefined ? { csp: env.csp } : {}),
+      backendWins: env.securityHeadersBackendWins,
+      hsts: { maxAgeSeconds: env.hstsMaxAge },
+      fields: { csp: 'GATEWAY_CSP' }
+    })
+  }
+  if (env.compression) await app.register(compression, { threshold: env.compressionThreshold })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
   if (cached) await app.register(cachePurge)

@@ -10,9 +10,9 @@ import { startBackend } from '../helpers/backend.js'
 import { startAppGateway } from '../helpers/gateway.js'
 import { makeCertificate } from '../helpers/tls.js'
 
-interface Answer { status: number, httpVersion: string, alpn: string | false, body: string, headers: Record<string, unknown> }
+interface Answer { status: number, httpVersion: string, alpn: string | false | null, body: string, headers: Record<string, unknown> }
 
-async function get (options: RequestOptions): Promise<Answer> {
+async function get (options: RequestOptions & { ALPNProtocols?: string[] }): Promise<Answer> {
   return await new Promise((resolve, reject) => {
     const req = request({ ...options, agent: false }, (res) => {
       let body = ''

@@ -1,0 +1,75 @@
+/**
+ * `switchyard-security-headers`: the response-filter link that sets security
+ * headers with @fastify/helmet on every response of the gateway (proxied,
+ * cached, or its own errors):
+ *   - helmet's headers, with gateway defaults (policy.ts), CSP only when given;
+ *   - the gateway's value wins over a backend's header of the same name,
+ *     except for the names listed in `backendWins`;
+ *   - `Strict-Transport-Security` only on requests that came over TLS
+ *     (`request.protocol`, which honours a trusted proxy's X-Forwarded-Proto).
+ * `Server` and `X-Powered-By` of backends never pass: the forwarder strips
+ * them, and helmet removes the gateway's own X-Powered-By.
+ *
+ * helmet writes its headers on the raw response at onRequest; the reply's
+ * own headers (copied from the backend) take precedence when the response is
+ * written, so the onSend hook here puts helmet's values on the reply where they must win.
+ */
+import fp from 'fastify-plugin'
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { ConfigError } from '../../lib/validate.js'
+import { DEFAULT_HSTS_MAX_AGE_SECONDS, gatewayHelmetOptions, helmetHeaderNames, hstsValue, type HstsOptions } from './policy.js'
+
+export interface SecurityHeadersOptions {
+  /** A Content-Security-Policy header value to send (`"default-src 'self'"`). Default: none. */
+  csp?: string
+  /** Header names (lowercase) for which a backend's own value wins over the gateway's. Default: none. */
+  backendWins?: string[]
+  /** HSTS over TLS: `false` for none, or its parameters. Default: one year, includeSubDomains. */
+  hsts?: HstsOptions | false
+  /** Names option fields in errors (the bundled app passes its env var names). */
+  fields?: { csp?: string }
+}
+
+const securityHeadersPlugin: FastifyPluginAsync<SecurityHeadersOptions> = async (fastify, options) => {
+  const cspField = options.fields?.csp ?? 'csp'
+  if (options.csp !== undefined && (typeof options.csp !== 'string' || options.csp.trim() === '')) {
+    throw new ConfigError(cspField, 'must be a Content-Security-Policy value')
+  }
+  const helmetOptions = gatewayHelmetOptions(options.csp, cspField)
+  const gatewayHeaders = helmetHeaderNames(helmetOptions, cspField)
+  const backendWins = new Set((options.backendWins ?? []).map((name) => String(name).toLowerCase()))
+  const overridden = gatewayHeaders.filter((name) => !backendWins.has(name))
+  const hsts = options.hsts === false ? undefined : hstsValue(options.hsts ?? { maxAgeSeconds: DEFAULT_HSTS_MAX_AGE_SECONDS })
+
+  // (helmet's ESM and CJS typings are distinct types of the same options.)
+  await fastify.register(fastifyHelmet, { ...helmetOptions, global: true } as unknown as FastifyHelmetOptions)
+
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
+    // helmet's value (on the raw response) is copied onto the reply, where it
+    // replaces a backend's header of the same name.
+    const raw = reply.raw
+    for (let i = 0; i < overridden.length; i++) {
+      const name = overridden[i] as string
+      const ours = raw.getHeader(name)
+      if (ours !== undefined) reply.header(name, ours)
+    }
+    if (hsts !== undefined && request.protocol === 'https') {
+      if (!backendWins.has('strict-transport-security') || !reply.hasHeader('strict-transport-security')) {
+        reply.header('strict-transport-security', hsts)
+      }
+    } else if (reply.getHeader('strict-transport-security') !== undefined) {
+      // A backend's HSTS over plain HTTP is meaningless at best.
+      reply.removeHeader('strict-transport-security')
+    }
+    done(null, payload)
+  })
+}
+
+/** Register before the routes: `app.register(securityHeaders, { csp: "default-src 'self'" })`. */
+export const securityHeaders = fp(securityHeadersPlugin, {
+  fastify: '5.x',
+  name: 'switchyard-security-headers'
+})
+export default securityHeaders
+export { gatewayHelmetOptions, parseCsp, helmetHeaderNames, hstsValue, DEFAULT_HSTS_MAX_AGE_SECONDS, type HstsOptions } from './policy.js'
