@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHook
 import type { Pool, Target } from '../pools/index.js'
 import { Exchange } from './exchange.js'
 import { DeferredBody } from './deferred-body.js'
+import { discardRestOfBody } from '../request-hygiene/body-limit.js'
 import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
 import { rewriteLocation, sanitizeResponseHeaders, setForwardedHeaders, stripHopByHop, type LocationContext } from './headers.js'
 import type { TrustFunction } from './trust.js'
@@ -150,8 +151,9 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
     const exchange = request.switchyard as Exchange
     const code = error.cause?.code ?? error.code ?? ''
     if (code === 'SWITCHYARD_BODY_TOO_LARGE') {
-      // The client's fault, not the target's: no failure counted, no retry; the rest of the body is not read.
-      reply.header('connection', 'close').send(new BodyTooLargeError())
+      // The client's fault, not the target's: no failure counted, no retry; the rest of the body is discarded.
+      reply.send(new BodyTooLargeError())
+      discardRestOfBody(request.raw)
       return
     }
     const failed = exchange.target

@@ -28,7 +28,7 @@ export function rejectUnsafePath (request: FastifyRequest, reply: FastifyReply, 
 }
 
 export { hasDotSegment } from './path.js'
-export { createBodyLimitHook, declaresTooLong, DEFAULT_BODY_LIMIT_BYTES } from './body-limit.js'
+export { createBodyLimitHook, declaresTooLong, discardRestOfBody, DEFAULT_BODY_LIMIT_BYTES, DISCARD_GRACE_MS } from './body-limit.js'
 export { clientErrorHandler, clientErrorResponse } from './client-errors.js'
 export {
   fastifyServerOptions, nodeServerOptions, applyServerTimeouts, connectionsCheckingIntervalMs,
