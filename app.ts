@@ -14,7 +14,7 @@ import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.j
 import { gatewayRoutes } from './routes/index.js'
 import { responseCache, cachePurge } from './plugins/cache/index.js'
 import { rateLimits } from './plugins/rate-limit/index.js'
-import { fastifyServerOptions, applyServerTimeouts, type ServerLimits } from './plugins/request-hygiene/index.js'
+import { fastifyServerOptions, applyServerLimits, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
@@ -45,7 +45,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     ...fastifyServerOptions(serverLimits(env)),
     ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
   } as FastifyServerOptions) as unknown as FastifyInstance
-  applyServerTimeouts(app.server, serverLimits(env))
+  applyServerLimits(app.server, serverLimits(env))
   app.setNotFoundHandler((_request, reply) => {
     const body = toErrorBody(new NoRouteError())
     reply.code(body.statusCode).send(body)

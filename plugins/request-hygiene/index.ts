@@ -31,7 +31,7 @@ export { hasDotSegment } from './path.js'
 export { createBodyLimitHook, declaresTooLong, discardRestOfBody, DEFAULT_BODY_LIMIT_BYTES, DISCARD_GRACE_MS } from './body-limit.js'
 export { clientErrorHandler, clientErrorResponse } from './client-errors.js'
 export {
-  fastifyServerOptions, nodeServerOptions, applyServerTimeouts, connectionsCheckingIntervalMs,
+  fastifyServerOptions, nodeServerOptions, applyServerLimits, connectionsCheckingIntervalMs,
   DEFAULT_SERVER_LIMITS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,
   type ServerLimits
 } from './server.js'

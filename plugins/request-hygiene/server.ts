@@ -4,7 +4,6 @@
  * connection is closed), keep-alive idle timeout. Node enforces all of them;
  * this module turns our settings into server options.
  */
-import type { Server } from 'node:http'
 import { clientErrorHandler } from './client-errors.js'
 
 /** Node's default: 16 KiB for the request line and all headers together. */
@@ -75,12 +74,17 @@ export function fastifyServerOptions (limits: ServerLimits): {
 }
 
 /**
- * Apply the timeouts to a server that exists already (whatever created it,
- * e.g. an HTTPS one): `headersTimeout`, `requestTimeout`, `keepAliveTimeout`.
- * The header size limit can only be given when the server is created.
+ * Apply the limits to a server that exists already, whatever created it
+ * (plain HTTP, HTTPS, or HTTP/2 with HTTP/1.1 fallback): Node reads these
+ * properties per connection (`maxHeaderSize`, timeouts) or at `listen`
+ * (`connectionsCheckingInterval`), so call this before listening.
  */
-export function applyServerTimeouts (server: Pick<Server, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'>, limits: ServerLimits): void {
-  server.headersTimeout = limits.headersTimeoutMs
-  server.requestTimeout = limits.requestTimeoutMs
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs
+export function applyServerLimits (server: object, limits: ServerLimits): void {
+  Object.assign(server, {
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: connectionsCheckingIntervalMs(limits)
+  })
 }
