@@ -40,6 +40,8 @@ export class Target {
   requests = 0
   /** Transport-level failures ever seen (connect errors, resets, timeouts). */
   failures = 0
+  /** Upstream responses by status class: index 1–5 for 1xx–5xx. */
+  readonly responsesByClass = [0, 0, 0, 0, 0, 0]
   /** Failures in a row since the last good response (passive health). */
   consecutiveFailures = 0
 
@@ -88,6 +90,12 @@ export class Target {
     if (this.draining) return 'draining'
     if (this.ejectedUntil > Date.now()) return 'ejected'
     return this.healthy ? 'healthy' : 'unhealthy'
+  }
+
+  /** Count one upstream response by its status class. */
+  countStatus (statusCode: number): void {
+    const statusClass = (statusCode / 100) | 0
+    if (statusClass >= 1 && statusClass <= 5) (this.responsesByClass[statusClass] as number)++
   }
 
   /** Record the time to response headers of one request. */

@@ -138,6 +138,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
     if (target !== undefined) {
       const now = Date.now()
       target.recordLatency(now - exchange.startedAt, now)
+      target.countStatus(res.statusCode)
       // Passive health: a response resets the failure streak (or, with `outlier.on5xx`, a 5xx extends it).
       if (pool.outlier !== undefined) pool.outlier.onResponse(target, res.statusCode, now)
       else if (target.consecutiveFailures !== 0) target.consecutiveFailures = 0
