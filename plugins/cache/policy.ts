@@ -3,51 +3,44 @@
  * stored, for how long is it fresh, may a stored response answer a request,
  * how to revalidate it and how a 304 refreshes it.
  *
- * Storability and the freshness lifetime (s-maxage, max-age, Expires against
- * Date, heuristic from Last-Modified, private, no-store, Authorization) come
- * from `http-cache-semantics`, evaluated once per stored response. Its request
- * evaluation is not used: it refuses fresh `must-revalidate` responses and
- * treats `proxy-revalidate` as "never fresh", both stricter than RFC 9111, and
- * re-parses headers on every hit. Reuse decisions are made here from facts
- * worked out at store time. The rest of the plugin sees only this module.
+ * Storability and the freshness lifetime are worked out once per stored
+ * response (so a hit costs no header parsing), from the effective directives:
+ * a valid `CDN-Cache-Control` (RFC 9213) or `Surrogate-Control` aimed at us
+ * when present, else `Cache-Control` with `Expires`/`Date`/`Last-Modified`.
+ * Field parsing is strict where leniency would reuse more than the origin
+ * allowed (`fields.ts`). The rest of the plugin sees only this module.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import CachePolicy from 'http-cache-semantics'
 import type { CachedResponse, StoredHeaders } from './entry.js'
+import {
+  deltaSeconds, parseAge, parseCacheControl, parseHttpDate, parseSurrogateControl, parseTargetedField, type Directives
+} from './fields.js'
 import { parseVary } from './key.js'
+
+export { parseCacheControl, type Directives } from './fields.js'
 
 export interface PolicyOptions {
   /** Fraction of (Date - Last-Modified) used as heuristic freshness. Default 0.1. */
   heuristicFraction: number
 }
 
-/** Response fields never stored: `Set-Cookie` belongs to one client, `Age` is recomputed. */
-const NOT_STORED = ['set-cookie', 'age', 'cache-status']
+/** The name this cache answers to in `Surrogate-Control` targets (`max-age=60;switchyard`). */
+export const SURROGATE_NAME = 'switchyard'
+
+/** Response fields never stored: `Age` and our `Cache-Status` are recomputed on every use. */
+const NOT_STORED = ['age', 'cache-status']
 /** Fields a 304 must not change on the stored response (RFC 9111 §3.2). */
-const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', 'set-cookie', 'cache-status'])
+const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', 'cache-status'])
+/** Statuses heuristically cacheable (RFC 9110 §15.1). */
+const HEURISTIC_STATUSES = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501])
+/** Status codes this cache understands (registered in RFC 9110 and friends), for `must-understand`. */
+const UNDERSTOOD_STATUSES = new Set([
+  200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308,
+  400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451,
+  500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511
+])
 
-export type Directives = Record<string, string | true>
-
-/** Parse a Cache-Control field (names lower-cased, quoted values unquoted; the first occurrence wins). */
-export function parseCacheControl (value: string | string[] | number | undefined): Directives {
-  const out: Directives = {}
-  if (value === undefined) return out
-  const text = Array.isArray(value) ? value.join(',') : String(value)
-  const re = /\s*([^\s=,]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*)))?\s*(?:,|$)/g
-  let m: RegExpExecArray | null
-  while ((m = re.exec(text)) !== null && m[0] !== '') {
-    const name = (m[1] as string).toLowerCase()
-    if (name in out) continue
-    const v = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]
-    out[name] = v === undefined || v === '' ? true : v
-  }
-  return out
-}
-
-function seconds (value: string | true | undefined): number | undefined {
-  if (typeof value !== 'string' || !/^\d+/.test(value)) return undefined
-  return Number.parseInt(value, 10)
-}
+type Fields = Record<string, string | string[] | number | undefined>
 
 export type Assessment =
   | { storable: true, response: Omit<CachedResponse, 'body'> }
@@ -61,35 +54,62 @@ export interface RequestFacts {
   sentAt: number
 }
 
+/**
+ * The directives that govern caching here: `CDN-Cache-Control` when valid and
+ * non-empty, else the `Surrogate-Control` directives aimed at us, else
+ * `Cache-Control` (with `Expires` usable only in that last case).
+ */
+function effectiveDirectives (headers: Fields): { cc: Directives, useExpires: boolean } {
+  const cdn = parseTargetedField(headers['cdn-cache-control'])
+  if (cdn !== undefined) return { cc: cdn, useExpires: false }
+  const surrogate = parseSurrogateControl(headers['surrogate-control'], SURROGATE_NAME)
+  if (surrogate !== undefined) return { cc: surrogate, useExpires: false }
+  return { cc: parseCacheControl(headers['cache-control']), useExpires: true }
+}
+
+/** Field names listed by a qualified `no-cache="…"`/`private="…"` (not to be reused without revalidation). */
+function listedFields (value: string | true | undefined): string[] {
+  if (typeof value !== 'string') return []
+  return value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '')
+}
+
 /** May this response be stored, and with which freshness facts? */
-export function assessResponse (request: RequestFacts, status: number, headers: Record<string, string | string[] | number | undefined>, now: number, options: PolicyOptions): Assessment {
+export function assessResponse (request: RequestFacts, status: number, headers: Fields, now: number, options: PolicyOptions): Assessment {
   if (request.method !== 'GET') return { storable: false, reason: 'method' }
+  // Final responses only; partial content and 304s are not stored as such.
+  if (status < 200 || status === 206 || status === 304) return { storable: false, reason: `status-${status}` }
   const vary = parseVary(headers.vary)
   if (vary[0] === '*') return { storable: false, reason: 'vary-star' }
+  const { cc, useExpires } = effectiveDirectives(headers)
+  const understood = UNDERSTOOD_STATUSES.has(status)
+  if (cc['must-understand'] !== undefined && !understood) return { storable: false, reason: 'must-understand' }
+  // `must-understand` lets a cache that understands the status ignore `no-store` (RFC 9111 §5.2.2.3).
+  if (cc['no-store'] !== undefined && cc['must-understand'] === undefined) return { storable: false, reason: 'no-store' }
+  // A request's `no-store` forbids storing the response to it (RFC 9111 §5.2.1.5).
+  if (request.headers['cache-control'] !== undefined && parseCacheControl(request.headers['cache-control'])['no-store'] !== undefined) {
+    return { storable: false, reason: 'no-store' }
+  }
+  if (cc.private === true) return { storable: false, reason: 'private' }
+  if (request.headers.authorization !== undefined && cc.public === undefined && cc['s-maxage'] === undefined && cc['must-revalidate'] === undefined) {
+    return { storable: false, reason: 'authorization' }
+  }
+  const explicit = cc['s-maxage'] !== undefined || cc['max-age'] !== undefined || (useExpires && headers.expires !== undefined)
+  if (!explicit && cc.public === undefined && !HEURISTIC_STATUSES.has(status) && cc['must-understand'] === undefined) {
+    return { storable: false, reason: `status-${status}` }
+  }
+
+  const omitted = new Set([...NOT_STORED, ...listedFields(cc['no-cache']), ...listedFields(cc.private)])
   const stored: StoredHeaders = {}
   for (const name in headers) {
     const value = headers[name]
-    if (value === undefined || NOT_STORED.includes(name)) continue
+    if (value === undefined || omitted.has(name)) continue
     stored[name] = typeof value === 'number' ? String(value) : value
   }
-  if (stored.date === undefined) stored.date = new Date(now).toUTCString()
-  const cc = parseCacheControl(headers['cache-control'])
-  // http-cache-semantics reads `proxy-revalidate` as "lifetime 0"; RFC 9111 makes it must-revalidate for shared caches.
-  const forLibrary: Record<string, string> = {}
-  for (const name in stored) {
-    const value = stored[name] as string | string[]
-    forLibrary[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  if (cc['proxy-revalidate'] !== undefined && typeof forLibrary['cache-control'] === 'string') {
-    forLibrary['cache-control'] = forLibrary['cache-control'].replace(/(^|,)\s*proxy-revalidate\s*(?=,|$)/gi, '$1').replace(/^\s*,|,\s*$/g, '')
-  }
-  const policy = new CachePolicy(
-    { method: 'GET', url: request.url, headers: request.headers as Record<string, string> },
-    { status, headers: forLibrary },
-    { shared: true, cacheHeuristic: options.heuristicFraction, immutableMinTimeToLive: 0 }
-  )
-  if (!policy.storable()) return { storable: false, reason: reasonNotStorable(request.headers, status, cc) }
-  const lifetime = Math.max(0, policy.maxAge())
+  const date = parseHttpDate(single(headers.date), now)
+  if (stored.date === undefined || date === undefined) stored.date = new Date(now).toUTCString()
+  const dateMs = date ?? now
+  const lifetime = freshnessLifetime(cc, useExpires, headers, status, dateMs, now, options)
+  const noCache = cc['no-cache'] === true
   return {
     storable: true,
     response: {
@@ -97,11 +117,12 @@ export function assessResponse (request: RequestFacts, status: number, headers: 
       status,
       headers: stored,
       responseTime: now,
-      initialAge: initialAge(headers.age, stored.date, request.sentAt, now),
-      lifetime,
-      mustRevalidate: cc['must-revalidate'] !== undefined || cc['proxy-revalidate'] !== undefined || cc['s-maxage'] !== undefined,
-      staleWhileRevalidate: seconds(cc['stale-while-revalidate']) ?? 0,
-      staleIfError: seconds(cc['stale-if-error']) ?? 0,
+      initialAge: initialAge(headers.age, date, request.sentAt, now),
+      // Unqualified `no-cache`: stored, but revalidated before every use.
+      lifetime: noCache ? 0 : lifetime,
+      mustRevalidate: noCache || cc['must-revalidate'] !== undefined || cc['proxy-revalidate'] !== undefined || cc['s-maxage'] !== undefined,
+      staleWhileRevalidate: positive(deltaSeconds(cc['stale-while-revalidate'])),
+      staleIfError: positive(deltaSeconds(cc['stale-if-error'])),
       etag: single(stored.etag),
       lastModified: single(stored['last-modified']),
       vary
@@ -109,24 +130,38 @@ export function assessResponse (request: RequestFacts, status: number, headers: 
   }
 }
 
-function reasonNotStorable (reqHeaders: IncomingHttpHeaders, status: number, cc: Directives): string {
-  if (cc['no-store'] !== undefined || parseCacheControl(reqHeaders['cache-control'])['no-store'] !== undefined) return 'no-store'
-  if (cc.private !== undefined) return 'private'
-  if (reqHeaders.authorization !== undefined) return 'authorization'
-  return `status-${status}`
+/** RFC 9111 §4.2.1 for a shared cache; invalid freshness information counts as stale. */
+function freshnessLifetime (cc: Directives, useExpires: boolean, headers: Fields, status: number, dateMs: number, now: number, options: PolicyOptions): number {
+  const sMaxage = deltaSeconds(cc['s-maxage'])
+  if (sMaxage !== undefined) return positive(sMaxage)
+  const maxAge = deltaSeconds(cc['max-age'])
+  if (maxAge !== undefined) return positive(maxAge)
+  if (useExpires && headers.expires !== undefined) {
+    // Several Expires lines, or one that is not an HTTP-date (e.g. "0"), mean "already expired".
+    if (Array.isArray(headers.expires) && headers.expires.length > 1) return 0
+    const expires = parseHttpDate(single(headers.expires as string | string[]), now)
+    return expires === undefined ? 0 : Math.max(0, (expires - dateMs) / 1000)
+  }
+  if (!HEURISTIC_STATUSES.has(status) && cc.public === undefined) return 0
+  const lastModified = parseHttpDate(single(headers['last-modified'] as string | string[] | undefined), now)
+  if (lastModified === undefined || lastModified >= dateMs) return 0
+  return Math.floor(((dateMs - lastModified) / 1000) * options.heuristicFraction)
 }
 
-function single (value: string | string[] | undefined): string | undefined {
+function positive (value: number | undefined): number {
+  return value === undefined || Number.isNaN(value) ? 0 : value
+}
+
+function single (value: string | string[] | number | undefined): string | undefined {
+  if (typeof value === 'number') return String(value)
   return Array.isArray(value) ? value[0] : value
 }
 
 /** RFC 9111 §4.2.3: corrected initial age, in seconds. */
-function initialAge (ageHeader: string | string[] | number | undefined, dateHeader: string | string[] | undefined, sentAt: number, now: number): number {
-  const ageText = Array.isArray(ageHeader) ? ageHeader[0] : ageHeader === undefined ? undefined : String(ageHeader)
-  const ageValue = ageText !== undefined && /^\d+$/.test(ageText.trim()) ? Number(ageText) : 0
-  const date = Date.parse(single(dateHeader) ?? '')
+function initialAge (ageHeader: string | string[] | number | undefined, date: number | undefined, sentAt: number, now: number): number {
+  const ageValue = parseAge(ageHeader)
   // Date has one-second resolution: compare whole seconds, or every response would arrive up to 1 s old.
-  const apparent = Number.isFinite(date) ? Math.max(0, Math.floor(now / 1000) - date / 1000) : 0
+  const apparent = date !== undefined ? Math.max(0, Math.floor(now / 1000) - date / 1000) : 0
   const delay = Math.max(0, (now - sentAt) / 1000)
   return Math.max(apparent, ageValue + delay)
 }
@@ -150,19 +185,25 @@ export function evaluateReuse (entry: CachedResponse, requestCc: Directives | un
   const fresh = age < entry.lifetime
   if (requestCc !== undefined) {
     if (requestCc['no-cache'] !== undefined) return 'revalidate-request'
-    const maxAge = seconds(requestCc['max-age'])
+    const maxAge = requestSeconds(requestCc['max-age'])
     if (maxAge !== undefined && age > maxAge) return fresh ? 'revalidate-request' : 'revalidate-stale'
-    const minFresh = seconds(requestCc['min-fresh'])
+    const minFresh = requestSeconds(requestCc['min-fresh'])
     if (minFresh !== undefined && entry.lifetime - age < minFresh) return fresh ? 'revalidate-request' : 'revalidate-stale'
   }
   if (fresh) return 'fresh'
   if (entry.mustRevalidate) return 'revalidate-stale'
   if (requestCc !== undefined && requestCc['max-stale'] !== undefined) {
-    const maxStale = requestCc['max-stale'] === true ? Infinity : seconds(requestCc['max-stale'])
+    const maxStale = requestCc['max-stale'] === true ? Infinity : requestSeconds(requestCc['max-stale'])
     if (maxStale !== undefined && age - entry.lifetime <= maxStale) return 'stale-allowed'
   }
   if (entry.staleWhileRevalidate > 0 && age - entry.lifetime < entry.staleWhileRevalidate) return 'stale-while-revalidate'
   return 'revalidate-stale'
+}
+
+/** A request directive's delta-seconds, or undefined when absent or malformed (then it is ignored). */
+function requestSeconds (value: string | true | undefined): number | undefined {
+  const n = deltaSeconds(value)
+  return n === undefined || Number.isNaN(n) ? undefined : n
 }
 
 /** Request directives, or undefined when the request has none (the common case, parsed for free). */

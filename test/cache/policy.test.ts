@@ -16,6 +16,8 @@ function stored (headers: Record<string, string>, status = 200): CachedResponse 
 
 t.test('Cache-Control parsing: quoted values, first occurrence wins, case-insensitive names', async (t) => {
   t.same(parseCacheControl('Max-Age=5, max-age=1, ext="a, b", no-cache'), { 'max-age': '5', ext: 'a, b', 'no-cache': true })
+  t.same(parseCacheControl('max-age =5, s-maxage= 6, a=\'1\', No-CaChE'), { a: "'1'", 'no-cache': true }, 'members off the grammar are ignored')
+  t.same(parseCacheControl(['max-age=5', 'max-age=1']), { 'max-age': '5' }, 'first of several lines')
   t.same(requestDirectives({ pragma: 'no-cache' }), { 'no-cache': true })
   t.same(requestDirectives({ pragma: 'no-cache', 'cache-control': 'max-age=5' }), { 'max-age': '5' }, 'Pragma ignored when Cache-Control is present')
 })
@@ -46,7 +48,35 @@ t.test('storability', async (t) => {
   t.equal(reason({ vary: '*', 'cache-control': 'max-age=9' }), 'vary-star')
   t.equal(reason({}, 206), 'status-206')
   t.equal(reason({ 'cache-control': 'max-age=9', 'set-cookie': 'a=b' }), 'stored')
-  t.equal(stored({ 'cache-control': 'max-age=9', 'set-cookie': 'a=b' }).headers['set-cookie'], undefined, 'Set-Cookie is not stored')
+  t.equal(stored({ 'cache-control': 'max-age=9', 'set-cookie': 'a=b' }).headers['set-cookie'], 'a=b', 'Set-Cookie is stored like any field (RFC 9111 §3.1, §7.3)')
+  t.equal(reason({ 'cache-control': 'max-age=9' }, 500), 'stored', 'any final status with explicit freshness')
+  t.equal(reason({ 'last-modified': new Date(now - 10_000).toUTCString() }, 599), 'status-599', 'no heuristic freshness for an unknown status')
+  t.equal(reason({ 'cache-control': 'max-age=9, no-store, must-understand' }, 200), 'stored', 'must-understand + understood status ignores no-store')
+  t.equal(reason({ 'cache-control': 'max-age=9, no-store, must-understand' }, 599), 'must-understand')
+  t.equal(reason({ 'cache-control': 'max-age=9' }, 200, { 'cache-control': 'no-store' }), 'no-store', 'request no-store')
+})
+
+t.test('freshness lifetime from the effective fields', async (t) => {
+  const date = new Date(now).toUTCString()
+  const life = (headers: Record<string, string | string[]>): number => stored({ date, ...headers } as Record<string, string>).lifetime
+  t.equal(life({ expires: new Date(now + 100_000).toUTCString() }), 100)
+  for (const bad of ['0', 'Thu, 18 Aug 2050 02:01:18 UTC', 'Thu 18 Aug 2050 02:01:18 GMT', 'Thu, 18  Aug  2050 02:01:18 GMT', 'Thu, 18-Aug-2050 02:01:18 GMT', 'Thu, 18 Aug 2050 2:01:18 GMT', 'Thu, 18 Aug 50 02:01:18 GMT']) {
+    t.equal(life({ expires: bad }), 0, `invalid Expires "${bad}" is already expired`)
+  }
+  t.ok(life({ expires: 'Thursday, 18-Aug-50 02:01:18 GMT' }) > 0, 'RFC 850 date')
+  t.ok(life({ expires: 'Thu Aug  8 02:01:18 2050' }) > 0, 'asctime date')
+  t.ok(life({ expires: 'THU, 18 AUG 2050 02:01:18 gmt' }) > 0, 'names in any case')
+  t.equal(life({ 'cache-control': 'max-age=99999999999' }), 2147483648, 'delta-seconds capped at 2^31')
+  t.equal(life({ 'cache-control': 'max-age=-5', expires: new Date(now + 100_000).toUTCString() }), 0, 'an invalid max-age is stale')
+  t.equal(life({ 'cache-control': 'max-age=1', 'cdn-cache-control': 'max-age=600' }), 600, 'CDN-Cache-Control wins')
+  t.equal(life({ 'cache-control': 'max-age=600', 'cdn-cache-control': 'max-age=600, &&' }), 600, 'an invalid CDN-Cache-Control is ignored')
+  t.equal(life({ 'cache-control': 'max-age=600', 'surrogate-control': 'max-age=5' }), 5, 'Surrogate-Control wins')
+  t.equal(life({ 'cache-control': 'max-age=600', 'surrogate-control': 'max-age=5;other-cdn' }), 600, 'Surrogate-Control aimed elsewhere is ignored')
+  t.equal(life({ 'cache-control': 'max-age=600', 'surrogate-control': 'max-age=5;switchyard' }), 5)
+  const aged = (age: string | string[]): number => stored({ date, 'cache-control': 'max-age=60', age } as Record<string, string>).initialAge
+  t.equal(Math.round(aged('30, 0')), 30, 'first member of an Age list')
+  t.equal(Math.round(aged(['0', '30'])), 0, 'first Age line')
+  t.equal(Math.round(aged('abc')), 0, 'invalid Age ignored')
 })
 
 t.test('conditional requests against a stored response', async (t) => {
