@@ -19,7 +19,7 @@ import { appendCacheStatus, formatCacheStatus, type CacheStatusParams } from './
 import type { CachedResponse } from './entry.js'
 import { primaryKey, primaryKeyOfUrl, secondaryKey, variantKey } from './key.js'
 import {
-  assessResponse, conditionalMatches, currentAge, evaluateReuse, mayServeStaleOnError, NOT_MODIFIED_FIELDS,
+  assessResponse, byteRange, conditionalMatches, currentAge, evaluateReuse, ifRangeMatches, mayServeStaleOnError, NOT_MODIFIED_FIELDS,
   refreshWith304, requestDirectives, retentionMs, revalidationHeaders, selectsForUpdate, type RequestFacts
 } from './policy.js'
 import { BodyRecorder } from './recorder.js'
@@ -65,8 +65,13 @@ export function createCacheLink (fastify: FastifyInstance, shared: SharedCache, 
       return
     }
     const headers = request.headers
-    if (headers.range !== undefined || headers.upgrade !== undefined) {
+    if (headers.upgrade !== undefined) {
       exchange.cache = new CacheRequestState('bypass', 'bypass', '')
+      return
+    }
+    if (headers.range !== undefined) {
+      // A single byte range of a fresh stored 200 is answered from it (RFC 9111 §3.4, RFC 9110 §14); anything else is forwarded untouched.
+      if (!await servedRange(request, reply, headers.range)) exchange.cache = new CacheRequestState('bypass', 'bypass', '')
       return
     }
     let key: string
@@ -137,6 +142,29 @@ export function createCacheLink (fastify: FastifyInstance, shared: SharedCache, 
         serve(request, reply, again.entry, now, { fwd: state.fwd, collapsed: true })
       }
     }
+  }
+
+  /** Answer a Range request from a fresh stored complete response; false when it can't be. */
+  async function servedRange (request: FastifyRequest, reply: FastifyReply, range: string): Promise<boolean> {
+    const found = await lookup(primaryKey(request.protocol, request.host, request.url), request.headers)
+    const entry = found.entry
+    if (entry === undefined || entry.status !== 200) return false
+    const now = Date.now()
+    const reuse = evaluateReuse(entry, requestDirectives(request.headers), now)
+    if (reuse !== 'fresh' && reuse !== 'stale-allowed') return false
+    const span = byteRange(range, entry.body.length)
+    const ifRange = request.headers['if-range']
+    if (span === undefined || !ifRangeMatches(entry, Array.isArray(ifRange) ? ifRange[0] : ifRange)) return false
+    ;(request.switchyard as Exchange).cache = new CacheRequestState('served', 'miss', '')
+    const age = currentAge(entry, now)
+    reply.code(206)
+    reply.headers(entry.headers)
+    reply.removeHeader('content-length')
+    reply.header('content-range', `bytes ${span.start}-${span.end}/${entry.body.length}`)
+    reply.header('age', Math.floor(age))
+    reply.header('cache-status', formatCacheStatus({ hit: true, ttl: entry.lifetime - age }))
+    reply.send(request.method === 'HEAD' ? null : entry.body.subarray(span.start, span.end + 1))
+    return true
   }
 
   /** Answer from a stored response (in the preHandler). */

@@ -292,3 +292,34 @@ export function retentionMs (entry: CachedResponse, now: number, keepStaleMs: nu
   const validators = entry.etag !== undefined || entry.lastModified !== undefined
   return Math.max(1000, Math.ceil(useful + (validators || !entry.mustRevalidate ? keepStaleMs : 0)))
 }
+
+/**
+ * The byte span a `Range` header asks of a body of `length` bytes: one
+ * satisfiable `bytes=a-b`, `bytes=a-` or `bytes=-n` range (RFC 9110 §14.1.2).
+ * Undefined for anything else (several ranges, other units, unsatisfiable):
+ * those are left to the origin.
+ */
+export function byteRange (range: string, length: number): { start: number, end: number } | undefined {
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(range)
+  if (m === null || length === 0) return undefined
+  const first = m[1] as string
+  const last = m[2] as string
+  if (first === '') {
+    if (last === '') return undefined
+    const suffix = Number(last)
+    if (suffix === 0) return undefined
+    return { start: Math.max(0, length - suffix), end: length - 1 }
+  }
+  const start = Number(first)
+  if (start >= length) return undefined
+  const end = last === '' ? length - 1 : Math.min(Number(last), length - 1)
+  return end < start ? undefined : { start, end }
+}
+
+/** RFC 9110 §13.1.5: may a range be served for this `If-Range` (a strong ETag, or the exact Last-Modified)? */
+export function ifRangeMatches (entry: CachedResponse, ifRange: string | undefined): boolean {
+  if (ifRange === undefined) return true
+  const value = ifRange.trim()
+  if (value.startsWith('"')) return entry.etag !== undefined && !entry.etag.startsWith('W/') && entry.etag === value
+  return entry.lastModified !== undefined && entry.lastModified === value
+}
