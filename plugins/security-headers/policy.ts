@@ -48,22 +48,28 @@ export function parseCsp (policy: string, field = 'csp'): Record<string, string[
 }
 
 /**
- * The headers `options` make helmet set, found by running it once on a stub
- * response. This also checks the options (helmet throws on bad ones) at
- * registration rather than on the first request.
+ * The headers `options` make helmet set, with their values, found by running
+ * helmet once on a stub response. Helmet's headers depend only on its
+ * options, so they are computed here once instead of per request. This also
+ * checks the options (helmet throws on bad ones) at registration.
  */
-export function helmetHeaderNames (options: HelmetOptions, field = 'csp'): string[] {
-  const names = new Set<string>()
+export function helmetHeaders (options: HelmetOptions, field = 'csp'): Array<[name: string, value: string]> {
+  const headers = new Map<string, string>()
   const stub = {
-    setHeader: (name: string) => { names.add(name.toLowerCase()) },
-    removeHeader: () => {}
+    setHeader: (name: string, value: string | number | string[]) => { headers.set(name.toLowerCase(), String(value)) },
+    removeHeader: (name: string) => { headers.delete(name.toLowerCase()) }
   }
   try {
     helmet(options)({} as never, stub as never, () => {})
   } catch (err) {
     throw new ConfigError(field, `is not accepted by helmet: ${(err as Error).message}`)
   }
-  return [...names]
+  return [...headers]
+}
+
+/** The names of the headers `options` make helmet set. */
+export function helmetHeaderNames (options: HelmetOptions, field = 'csp'): string[] {
+  return helmetHeaders(options, field).map(([name]) => name)
 }
 
 /** The `Strict-Transport-Security` value, or undefined when HSTS is off. */

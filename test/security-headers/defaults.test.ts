@@ -66,3 +66,18 @@ t.test('GATEWAY_SECURITY_HEADERS=off', async (t) => {
   t.equal(res.headers['x-powered-by'], undefined, 'X-Powered-By is still stripped by the forwarder')
   t.equal(res.headers.server, undefined, 'Server too')
 })
+
+t.test('replyHelmet: true also gives an app\'s own routes reply.helmet() (via @fastify/helmet)', async (t) => {
+  const { default: Fastify } = await import('fastify')
+  const { securityHeaders } = await import('../../plugins/security-headers/index.js')
+  const app = Fastify()
+  await app.register(securityHeaders, { replyHelmet: true })
+  app.get('/own', async (_request, reply) => {
+    t.equal(typeof (reply as unknown as { helmet: unknown }).helmet, 'function', 'reply.helmet is decorated')
+    return { ok: true }
+  })
+  t.teardown(async () => { await app.close() })
+  const res = await app.inject('/own')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['x-content-type-options'], 'nosniff', 'gateway headers set on own routes too')
+})
