@@ -55,20 +55,23 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     if (body.statusCode >= 500) request.log.error({ err: error }, 'gateway error')
     reply.code(body.statusCode).send(body)
   })
-  app.addHook('onResponse', (request, reply, done) => {
-    const exchange = request.switchyard
-    request.log.info({
-      method: request.method,
-      url: request.url,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-      pool: exchange?.pool.name,
-      target: exchange?.target?.id,
-      pickedBy: exchange?.pickedBy,
-      retries: exchange?.retries
-    }, 'access')
-    done()
-  })
+  // One access line per request at `info`; below that, no hook on the request path at all.
+  if (options.logger !== false && ['info', 'debug', 'trace'].includes(env.logLevel)) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const exchange = request.switchyard
+      request.log.info({
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        pool: exchange?.pool.name,
+        target: exchange?.target?.id,
+        pickedBy: exchange?.pickedBy,
+        retries: exchange?.retries
+      }, 'access')
+      done()
+    })
+  }
 
   if (tls !== undefined) {
     await app.register(tlsTermination, {
