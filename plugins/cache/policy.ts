@@ -22,6 +22,12 @@ export { parseCacheControl, type Directives } from './fields.js'
 export interface PolicyOptions {
   /** Fraction of (Date - Last-Modified) used as heuristic freshness. Default 0.1. */
   heuristicFraction: number
+  /**
+   * Store responses that carry `Set-Cookie`. RFC 9111 allows it (§7.3), but a
+   * per-client cookie would then be handed to every client; like nginx, Varnish
+   * and the big CDNs we don't, unless a route asks for it. Default false.
+   */
+  storeSetCookie?: boolean
 }
 
 /** The name this cache answers to in `Surrogate-Control` targets (`max-age=60;switchyard`). */
@@ -90,6 +96,7 @@ export function assessResponse (request: RequestFacts, status: number, headers: 
     return { storable: false, reason: 'no-store' }
   }
   if (cc.private === true) return { storable: false, reason: 'private' }
+  if (headers['set-cookie'] !== undefined && options.storeSetCookie !== true) return { storable: false, reason: 'set-cookie' }
   if (request.headers.authorization !== undefined && cc.public === undefined && cc['s-maxage'] === undefined && cc['must-revalidate'] === undefined) {
     return { storable: false, reason: 'authorization' }
   }

@@ -19,7 +19,8 @@ export const RouteCacheOptionsSchema = Type.Object({
   maxObjectBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Largest response body stored; larger ones stream through uncached. Default 8 MiB (at most a quarter of GATEWAY_CACHE_MAX_BYTES).' })),
   coalesceWaitMs: Type.Optional(Type.Integer({ minimum: 0, description: 'How long a miss waits for a concurrent identical miss before going upstream itself. Default 5000; 0 disables coalescing.' })),
   staleIfErrorSeconds: Type.Optional(Type.Integer({ minimum: 0, description: 'Serve a stale entry this long past its freshness when the backend fails, even without stale-if-error (never for must-revalidate). Default 0.' })),
-  heuristicFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Heuristic freshness as a fraction of (Date - Last-Modified). Default 0.1.' }))
+  heuristicFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Heuristic freshness as a fraction of (Date - Last-Modified). Default 0.1.' })),
+  storeSetCookie: Type.Optional(Type.Boolean({ description: 'Store responses that carry Set-Cookie (RFC 9111 allows it; the cookie then goes to every client). Default false.' }))
 }, { additionalProperties: false })
 
 export type RouteCacheOptions = Static<typeof RouteCacheOptionsSchema>
@@ -30,6 +31,7 @@ export interface RouteCacheConfig {
   coalesceWaitMs: number
   staleIfErrorSeconds: number
   heuristicFraction: number
+  storeSetCookie: boolean
 }
 
 export class SharedCache {
@@ -50,7 +52,8 @@ export class SharedCache {
       maxObjectBytes: Math.max(1, Math.min(DEFAULT_MAX_OBJECT_BYTES, Math.floor(maxBytes / 4))),
       coalesceWaitMs: DEFAULT_COALESCE_WAIT_MS,
       staleIfErrorSeconds: 0,
-      heuristicFraction: DEFAULT_HEURISTIC_FRACTION
+      heuristicFraction: DEFAULT_HEURISTIC_FRACTION,
+      storeSetCookie: false
     }
   }
 

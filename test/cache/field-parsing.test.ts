@@ -37,6 +37,15 @@ t.test('strict field parsing: invalid Expires, Age lists, directive case, target
   t.equal(hits('/surrogate-no-store'), 2, 'Surrogate-Control no-store wins over Cache-Control')
   t.equal(hits('/status-500'), 1, 'a 500 with explicit freshness is stored')
   t.equal(second['/status-500']?.status, 500)
-  t.equal(hits('/cookie'), 1)
-  t.equal(second['/cookie']?.headers['set-cookie']?.[0], 'a=b', 'Set-Cookie is stored and sent with hits')
+  t.equal(hits('/cookie'), 2, 'a response with Set-Cookie is not stored by default')
+  t.equal(second['/cookie']?.headers['set-cookie']?.[0], 'a=b', 'its cookie reaches the client')
+})
+
+t.test('a route with cache.storeSetCookie stores a response with Set-Cookie and replays the cookie', async (t) => {
+  const backend = await scriptedBackend((_req, hit) => ({ status: 200, headers: { date: new Date().toUTCString(), 'cache-control': 'max-age=3600', 'set-cookie': 'a=b' }, body: `b${hit}` }))
+  const gateway = await cachedGateway(t, backend, {}, { storeSetCookie: true })
+  await send(gateway.url, '/cookie')
+  const second = await send(gateway.url, '/cookie')
+  t.equal(backend.hitsByPath.get('/cookie'), 1, 'stored')
+  t.equal(second.headers['set-cookie']?.[0], 'a=b', 'Set-Cookie sent with the hit')
 })
