@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
+import { reloadTargets } from './config/reload.js'
 import { ConfigError } from './lib/validate.js'
 import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
@@ -150,7 +151,22 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
       `  curl -s -c /tmp/sy.jar -b /tmp/sy.jar http://127.0.0.1:${port}/sticky/hello   # repeat it: a signed cookie keeps you on one backend\n` +
       `  curl -s ${adminAddress(app)}/status   # pools, targets and their live state`)
   }
+  // SIGHUP re-reads GATEWAY_CONFIG: pools take their new target lists (removed
+  // targets drain); other changes are logged as needing a restart.
+  const reload = (): void => {
+    if (config.env.configPath === undefined) return
+    try {
+      const next = loadConfig(envVars)
+      const summary = reloadTargets(app.switchyard.pools, config, next)
+      app.log.info({ changed: summary.changed }, 'config reloaded: targets updated')
+      if (summary.needsRestart.length > 0) app.log.warn({ needsRestart: summary.needsRestart }, 'config reloaded: some changes need a restart')
+    } catch (err) {
+      app.log.error(`config reload refused, running config kept: ${(err as Error).message}`)
+    }
+  }
+  process.on('SIGHUP', reload)
   const stop = async (): Promise<void> => {
+    process.off('SIGHUP', reload)
     await app.close()
     await demo?.close()
   }
@@ -170,9 +186,8 @@ export async function main (): Promise<void> {
     process.exitCode = 1
     return
   }
-  // SIGHUP reloads the TLS certificate (switchyard-tls) rather than stopping.
-  const skip: Array<'SIGHUP'> = started.app.hasDecorator('switchyardTls') ? ['SIGHUP'] : []
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: started.app.log, skip }, async ({ signal, err }) => {
+  // SIGHUP reloads (the config file's targets, the TLS certificate) rather than stopping.
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: started.app.log, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err !== undefined) started.app.log.error({ err }, 'stopping after an error')
     else started.app.log.info({ signal }, 'stopping: finishing in-flight requests')
     await started.stop()

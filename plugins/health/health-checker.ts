@@ -52,6 +52,8 @@ interface ProbeState {
   failStreak: number
   /** Good probes in a row while the target is ejected by outlier detection. */
   okWhileEjected: number
+  /** The target left the pool: no more probes. */
+  removed: boolean
 }
 
 export class HealthChecker {
@@ -80,11 +82,28 @@ export class HealthChecker {
   start (): void {
     if (this.running) return
     this.running = true
-    for (const target of this.options.targets) {
-      const state: ProbeState = { target, timer: undefined, probe: undefined, okStreak: 0, failStreak: 0, okWhileEjected: 0 }
-      this.states.push(state)
-      this.schedule(state, this.random() * HEALTH_CHECK_JITTER * this.options.health.intervalMs)
-    }
+    for (const target of this.options.targets) this.addTarget(target)
+  }
+
+  /** Probe one more target (a pool's list changed); its first probe comes within 10% of an interval. */
+  addTarget (target: Target): void {
+    if (!this.running) return
+    const state: ProbeState = { target, timer: undefined, probe: undefined, okStreak: 0, failStreak: 0, okWhileEjected: 0, removed: false }
+    this.states.push(state)
+    this.schedule(state, this.random() * HEALTH_CHECK_JITTER * this.options.health.intervalMs)
+  }
+
+  /** Stop probing a target that left the pool. */
+  removeTarget (target: Target): void {
+    const index = this.states.findIndex((s) => s.target === target)
+    if (index === -1) return
+    const state = this.states[index] as ProbeState
+    state.removed = true
+    if (state.timer !== undefined) clearTimeout(state.timer)
+    state.timer = undefined
+    state.probe?.destroy()
+    state.probe = undefined
+    this.states.splice(index, 1)
   }
 
   /** Stop probing: clear the timers and abort the probes in flight. */
@@ -105,7 +124,7 @@ export class HealthChecker {
   }
 
   private schedule (state: ProbeState, delayMs: number): void {
-    if (!this.running) return
+    if (!this.running || state.removed) return
     state.timer = setTimeout(() => {
       state.timer = undefined
       this.probe(state)
@@ -128,7 +147,7 @@ export class HealthChecker {
       clearTimeout(timeout)
       state.probe?.destroy()
       state.probe = undefined
-      if (!this.running) return
+      if (!this.running || state.removed) return
       this.record(state, failure, Date.now())
       this.schedule(state, Math.max(0, interval - (Date.now() - started)))
     }

@@ -53,7 +53,7 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
         throw new ConfigError(`pools.${pool.name}.health.expectStatus`, `must be a status or a low-high range such as "200-399", got "${pool.config.health.expectStatus}"`)
       }
       const tls = pool.config.tls
-      checkers.push(new HealthChecker({
+      const checker = new HealthChecker({
         poolName: pool.name,
         targets: pool.targets,
         health: pool.config.health,
@@ -61,7 +61,12 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
         tls: tls === undefined ? undefined : { rejectUnauthorized: tls.rejectUnauthorized, ca: tls.ca === undefined ? undefined : readFileSync(tls.ca) },
         outlier,
         log
-      }))
+      })
+      checkers.push(checker)
+      pool.onTargetsChanged(({ added, removed }) => {
+        for (const target of removed) checker.removeTarget(target)
+        for (const target of added) checker.addTarget(target)
+      })
     }
   }
   if ((options.adminRoutes ?? true) && fastify.hasDecorator('switchyardAdmin')) {

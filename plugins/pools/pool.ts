@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../lib/validate.js'
 import { Agent } from 'undici'
 import type { FastifyRequest } from 'fastify'
-import { Target } from './target.js'
+import { Target, type TargetOptions } from './target.js'
 import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
 import { createHashKeyReader, type HashKeyReader, type HashKeySource } from './hash-key.js'
 import { DEFAULT_BALANCER, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type PoolConfig } from './options.js'
@@ -37,6 +37,12 @@ export interface StickyCounters {
   rejected: number
 }
 
+/** What `Pool.updateTargets` changed. */
+export interface TargetChanges {
+  added: Target[]
+  removed: Target[]
+}
+
 export class Pool {
   readonly name: string
   readonly config: PoolConfig
@@ -51,6 +57,7 @@ export class Pool {
   outlier: OutcomeObserver | undefined = undefined
   private readonly readHashKey: HashKeyReader | undefined
   private targetList: Target[]
+  private readonly targetListeners: Array<(changes: TargetChanges) => void> = []
 
   constructor (name: string, config: PoolConfig, defaultBalancer: BalancerName = DEFAULT_BALANCER) {
     this.name = name
@@ -132,10 +139,42 @@ export class Pool {
     return false
   }
 
-  /** Replace the target list (config reload); removed targets drain. */
-  setTargets (targets: Target[]): void {
-    this.targetList = targets
-    this.balancer.rebuild?.(targets)
+  /**
+   * Apply a new target list (config reload). Targets that stay (same id, URL
+   * and weight) keep their live state; new ones are added; removed ones leave
+   * the list at once — no new requests — and are marked draining while their
+   * in-flight requests finish on the objects those requests hold.
+   */
+  updateTargets (configs: ReadonlyArray<TargetOptions | string>): TargetChanges {
+    const next: Target[] = []
+    const added: Target[] = []
+    const kept = new Set<Target>()
+    for (const config of configs) {
+      const fresh = new Target(typeof config === 'string' ? { url: config } : config)
+      const same = this.targetList.find((t) => t.id === fresh.id && t.origin === fresh.origin && t.weight === fresh.weight)
+      if (same !== undefined && !kept.has(same)) {
+        kept.add(same)
+        next.push(same)
+      } else {
+        added.push(fresh)
+        next.push(fresh)
+      }
+    }
+    const removed = this.targetList.filter((t) => !kept.has(t))
+    for (const target of removed) {
+      target.draining = true
+      target.setReason('removed from config')
+    }
+    this.targetList = next
+    this.balancer.rebuild?.(next)
+    const changes = { added, removed }
+    for (const listener of this.targetListeners) listener(changes)
+    return changes
+  }
+
+  /** Be told when `updateTargets` changes the list (health checkers follow it). */
+  onTargetsChanged (listener: (changes: TargetChanges) => void): void {
+    this.targetListeners.push(listener)
   }
 
   async close (): Promise<void> {

@@ -11,7 +11,7 @@ export interface SpawnedApp {
   stdout: () => string
   stderr: () => string
   /** Resolves with the first stdout JSON log line whose msg matches. */
-  waitForLog: (pattern: RegExp, timeoutMs?: number) => Promise<Record<string, unknown>>
+  waitForLog: (pattern: RegExp, timeoutMs?: number, accept?: (entry: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>
   exited: Promise<number | null>
 }
 
@@ -25,13 +25,13 @@ export function spawnApp (env: Record<string, string>): SpawnedApp {
   child.stdout?.on('data', (c: Buffer) => { out += c.toString() })
   child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const waitForLog = async (pattern: RegExp, timeoutMs = 15_000): Promise<Record<string, unknown>> => {
+  const waitForLog = async (pattern: RegExp, timeoutMs = 15_000, accept = (_entry: Record<string, unknown>) => true): Promise<Record<string, unknown>> => {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       for (const line of out.split('\n')) {
         if (!line.startsWith('{')) continue
         const entry = JSON.parse(line) as Record<string, unknown>
-        if (typeof entry.msg === 'string' && pattern.test(entry.msg)) return entry
+        if (typeof entry.msg === 'string' && pattern.test(entry.msg) && accept(entry)) return entry
       }
       if (child.exitCode !== null) throw new Error(`app exited (${child.exitCode}): ${err}`)
       await new Promise((resolve) => setTimeout(resolve, 50))

@@ -64,7 +64,7 @@ t.test('pinned target ejected → re-pinned elsewhere; after the ejection the ol
 
 t.test('pinned target removed from the pool → re-pinned elsewhere', async (t) => {
   const { gw, cookie, pinned, pool } = await setup(t)
-  pool.setTargets(pool.targets.filter((x) => x.origin !== pinned.url))
+  pool.updateTargets(pool.targets.filter((x) => x.origin !== pinned.url).map((x) => ({ url: x.origin, id: x.id, weight: x.weight })))
   await checkRepinned(t, `${gw.url}/`, cookie, pinned.name)
   t.equal(pool.stickyCounters.repins, 1)
 })
