@@ -3,6 +3,7 @@
  * with taskset) and autocannon runs, bounded in time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
@@ -77,4 +78,42 @@ export async function measure (url: string, options: LoadOptions = {}): Promise<
 
 export function ratio (a: number, b: number): string {
   return b === 0 ? 'n/a' : (a / b).toFixed(2)
+}
+
+/** CPU time (user + system) a process has used so far, in µs (Linux /proc; 0 elsewhere). */
+export function cpuMicros (pid: number | undefined): number {
+  if (pid === undefined) return 0
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000 // clock ticks of 10 ms
+  } catch {
+    return 0
+  }
+}
+
+/** Like `load`, plus the CPU µs the server process spent per request during the run. */
+export async function loadWithCpu (url: string, pid: number | undefined, options: LoadOptions = {}): Promise<LoadResult & { cpuMicrosPerRequest: number }> {
+  const before = cpuMicros(pid)
+  const result = await autocannon({
+    url,
+    connections: options.connections ?? 50,
+    duration: options.durationSec ?? 5,
+    pipelining: 1,
+    ...(options.headers !== undefined ? { headers: options.headers } : {})
+  })
+  const spent = cpuMicros(pid) - before
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    cpuMicrosPerRequest: result.requests.total > 0 ? Math.round(spent / result.requests.total) : 0
+  }
+}
+
+export function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] as number
 }
