@@ -13,6 +13,18 @@ async function hitsAfter (url: string, count: number, headers: Record<string, st
   }
 }
 
+/** `count` GETs of `url`, `concurrency` at a time. */
+async function concurrently (url: string, count: number, concurrency: number): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next++
+      await (await fetch(url)).text()
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
 t.test('round-robin: 300 sequential requests over 3 backends → exactly 100 each', async (t) => {
   const backends = await startBackends(3)
   const gw = await startPluginGateway({ pools: { p: { targets: backends.map((b) => b.url), balancer: 'round-robin' } } }, [{ path: '/', pool: 'p' }])
@@ -40,15 +52,7 @@ t.test('least-connections: steers away from a slow backend (concurrency 10, 200 
   const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
   const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer: 'least-connections' } } }, [{ path: '/', pool: 'p' }])
   t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < 200) {
-      next++
-      const res = await fetch(`${gw.url}/x`)
-      await res.text()
-    }
-  }
-  await Promise.all(Array.from({ length: 10 }, worker))
+  await concurrently(`${gw.url}/x`, 200, 10)
   const slowShare = slow.hits / (slow.hits + fast.hits)
   // round-robin would send 50%; least-connections keeps the slow one near its in-flight share
   t.ok(slowShare < 0.15, `slow backend got ${(slowShare * 100).toFixed(1)}% (< 15%)`)
@@ -59,14 +63,7 @@ t.test('peak-ewma: prefers the faster backend (concurrency 4, 200 requests)', as
   const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
   const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer: 'peak-ewma' } } }, [{ path: '/', pool: 'p' }])
   t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < 200) {
-      next++
-      await (await fetch(`${gw.url}/x`)).text()
-    }
-  }
-  await Promise.all(Array.from({ length: 4 }, worker))
+  await concurrently(`${gw.url}/x`, 200, 4)
   const slowShare = slow.hits / (slow.hits + fast.hits)
   t.ok(slowShare < 0.2, `slow backend got ${(slowShare * 100).toFixed(1)}% (< 20%)`)
 })
