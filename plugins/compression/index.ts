@@ -20,7 +20,7 @@ import fp from 'fastify-plugin'
 import fastifyCompress from '@fastify/compress'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
-import { COMPRESSIBLE_TYPES, DEFAULT_BROTLI_QUALITY, DEFAULT_ENCODINGS, DEFAULT_THRESHOLD, mayCompress, varyWithAcceptEncoding, weakenEtag, type Encoding } from './policy.js'
+import { COMPRESSIBLE_TYPES, DEFAULT_BROTLI_QUALITY, DEFAULT_ZLIB_LEVEL, DEFAULT_ENCODINGS, DEFAULT_THRESHOLD, mayCompress, varyWithAcceptEncoding, weakenEtag, type Encoding } from './policy.js'
 import { CompressedVariants } from './variants.js'
 
 /** In-memory bodies up to this size are compressed in one go and their variants kept. */
@@ -31,9 +31,9 @@ export interface CompressionOptions {
   threshold?: number
   /** Encodings offered, in order of preference on ties. Default `['br', 'gzip', 'deflate']`. */
   encodings?: Encoding[]
-  /** Brotli quality 0-11 for dynamic compression. Default 4. */
+  /** Brotli quality 0-11 for dynamic compression. Default 2 (faster than 4 and as small on typical JSON/HTML). */
   brotliQuality?: number
-  /** gzip/deflate level 1-9. Default 6 (zlib's). */
+  /** gzip/deflate level 1-9. Default 1 (nginx's default: a third faster than zlib's 6, ~10 % larger). */
   zlibLevel?: number
   /**
    * Keep compressed variants of in-memory (Buffer) bodies up to this size,
@@ -65,7 +65,7 @@ type OnSend = (this: unknown, request: FastifyRequest, reply: FastifyReply, payl
 const compressionPlugin: FastifyPluginAsync<CompressionOptions> = async (fastify, options) => {
   const threshold = integerOption(options.threshold, 'threshold', DEFAULT_THRESHOLD, 0, Number.MAX_SAFE_INTEGER)
   const brotliQuality = integerOption(options.brotliQuality, 'brotliQuality', DEFAULT_BROTLI_QUALITY, 0, 11)
-  const zlibLevel = integerOption(options.zlibLevel, 'zlibLevel', 6, 1, 9)
+  const zlibLevel = integerOption(options.zlibLevel, 'zlibLevel', DEFAULT_ZLIB_LEVEL, 1, 9)
   const maxVariantBytes = integerOption(options.maxVariantBytes, 'maxVariantBytes', DEFAULT_MAX_VARIANT_BYTES, 0, 64 * 1024 * 1024)
   const encodings = options.encodings ?? [...DEFAULT_ENCODINGS]
   if (!Array.isArray(encodings) || encodings.length === 0 || encodings.some((e) => !DEFAULT_ENCODINGS.includes(e))) {

@@ -9,7 +9,9 @@
 /** Bodies smaller than this are sent as they are (bytes). */
 export const DEFAULT_THRESHOLD = 1024
 /** Dynamic brotli quality: 4 is near gzip's speed with a better ratio (11 is for static files). */
-export const DEFAULT_BROTLI_QUALITY = 4
+export const DEFAULT_BROTLI_QUALITY = 2
+/** gzip/deflate level: nginx's default `gzip_comp_level 1`. */
+export const DEFAULT_ZLIB_LEVEL = 1
 /** Encodings offered, in the gateway's order of preference when the client's q-values tie. */
 export const DEFAULT_ENCODINGS = ['br', 'gzip', 'deflate'] as const
 export type Encoding = typeof DEFAULT_ENCODINGS[number]
