@@ -4,11 +4,12 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { StringEnum } from '../lib/validate.js'
+import { FORWARDABLE_METHODS } from '../plugins/proxy/methods.js'
 import { RouteCacheOptionsSchema } from '../plugins/cache/shared.js'
 
 /** An IPv4/IPv6 address or CIDR range, or `loopback`/`linklocal`/`uniquelocal` (checked fully by access-control). */
 const IP_RANGE = Type.String({ pattern: '^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\\d{1,3})?)$' })
-const METHOD = StringEnum(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE'] as const)
+const METHOD = StringEnum(FORWARDABLE_METHODS)
 
 export const RouteDeclarationSchema = Type.Object({
   path: Type.String({ pattern: '^/', description: 'a path prefix starting with / (the longest matching prefix wins)' }),

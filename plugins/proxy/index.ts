@@ -13,6 +13,7 @@ import fp from 'fastify-plugin'
 import httpProxy from '@fastify/http-proxy'
 import { ConfigError } from '../../lib/validate.js'
 import { createForwarder } from './forwarder.js'
+import { DEFAULT_METHODS, FORWARDABLE_METHODS, routeAllForwardableMethods } from './methods.js'
 import { installRouteCache, type RouteCacheOptions } from '../cache/index.js'
 import { createStickyLink } from '../sticky/link.js'
 import { toErrorBody, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
@@ -28,7 +29,7 @@ export interface ProxyRouteOptions {
   pool: string
   /** Remove the prefix before forwarding (`/api/users` → `/users`). Default false. */
   stripPrefix?: boolean
-  /** Methods forwarded; others get 405 with `Allow`. Default: all common methods. */
+  /** Methods forwarded; others get 405 with `Allow`. Default: every method Node parses but CONNECT and TRACE. */
   methods?: HTTPMethods[]
   /** Proxy WebSocket upgrades on this route. Default true. */
   websocket?: boolean
@@ -46,9 +47,6 @@ export interface ProxyRouteOptions {
   cache?: boolean | RouteCacheOptions
 }
 
-export const DEFAULT_METHODS: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
-const ALL_METHODS: HTTPMethods[] = [...DEFAULT_METHODS, 'TRACE' as HTTPMethods]
-
 const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, options) => {
   const prefix = validatePrefix(options.path)
   if (!fastify.hasDecorator('switchyard')) {
@@ -58,8 +56,9 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
   if (pool === undefined) throw new ConfigError('pool', `"${options.pool}" is not a registered pool`)
   const methods = options.methods ?? DEFAULT_METHODS
   for (const method of methods) {
-    if (!ALL_METHODS.includes(method)) throw new ConfigError('methods', `contains an unknown method "${method}"`)
+    if (!FORWARDABLE_METHODS.includes(method)) throw new ConfigError('methods', `contains an unknown method "${method}"`)
   }
+  routeAllForwardableMethods(fastify)
   const stripPrefix = options.stripPrefix ?? false
   const trust = compileTrust(options.trustProxy)
   // Sticky sessions (pools with `sticky`): verifies the cookie before the balancer, sets it on the response.
@@ -107,7 +106,7 @@ const proxyRoutePlugin: FastifyPluginAsync<ProxyRouteOptions> = async (fastify, 
     handler: forwarder.handler
   } as unknown as Parameters<typeof httpProxy>[1])
 
-  const refused = ALL_METHODS.filter((m) => !methods.includes(m))
+  const refused = FORWARDABLE_METHODS.filter((m) => !methods.includes(m))
   if (refused.length > 0) {
     const allow = methods.join(', ')
     const refuse = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => reply.code(405).header('allow', allow)
@@ -138,6 +137,7 @@ export const proxyRoute = fp(proxyRoutePlugin, {
 })
 export default proxyRoute
 export { createForwarder } from './forwarder.js'
+export { DEFAULT_METHODS, FORWARDABLE_METHODS } from './methods.js'
 export { Exchange } from './exchange.js'
 export { toErrorBody, NoRouteError, NoTargetError, BadGatewayError, GatewayTimeoutError } from './errors.js'
 export { compileTrust, type TrustProxyOption } from './trust.js'
