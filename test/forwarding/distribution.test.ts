@@ -47,26 +47,22 @@ for (const balancer of ['weighted-round-robin', 'random', 'power-of-two'] as con
   })
 }
 
-t.test('least-connections: steers away from a slow backend (concurrency 10, 200 requests)', async (t) => {
-  const slow = await startBackend('slow', (req, res) => { req.resume(); setTimeout(() => res.end('slow'), 200) })
-  const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
-  const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer: 'least-connections' } } }, [{ path: '/', pool: 'p' }])
-  t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
-  await concurrently(`${gw.url}/x`, 200, 10)
-  const slowShare = slow.hits / (slow.hits + fast.hits)
-  // round-robin would send 50%; least-connections keeps the slow one near its in-flight share
-  t.ok(slowShare < 0.15, `slow backend got ${(slowShare * 100).toFixed(1)}% (< 15%)`)
-})
-
-t.test('peak-ewma: prefers the faster backend (concurrency 4, 200 requests)', async (t) => {
-  const slow = await startBackend('slow', (req, res) => { req.resume(); setTimeout(() => res.end('slow'), 60) })
-  const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
-  const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer: 'peak-ewma' } } }, [{ path: '/', pool: 'p' }])
-  t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
-  await concurrently(`${gw.url}/x`, 200, 4)
-  const slowShare = slow.hits / (slow.hits + fast.hits)
-  t.ok(slowShare < 0.2, `slow backend got ${(slowShare * 100).toFixed(1)}% (< 20%)`)
-})
+// Round robin would send the slow backend 50 %; these balancers must see that it is slow.
+const steering = [
+  { balancer: 'least-connections', delayMs: 200, concurrency: 10, maxShare: 0.15, why: 'keeps the slow one near its in-flight share' },
+  { balancer: 'peak-ewma', delayMs: 60, concurrency: 4, maxShare: 0.2, why: 'prefers the faster backend' }
+] as const
+for (const { balancer, delayMs, concurrency, maxShare, why } of steering) {
+  t.test(`${balancer} ${why} (${delayMs} ms backend, concurrency ${concurrency}, 200 requests)`, async (t) => {
+    const slow = await startBackend('slow', (req, res) => { req.resume(); setTimeout(() => res.end('slow'), delayMs) })
+    const fast = await startBackend('fast', (req, res) => { req.resume(); res.end('fast') })
+    const gw = await startPluginGateway({ pools: { p: { targets: [slow.url, fast.url], balancer } } }, [{ path: '/', pool: 'p' }])
+    t.teardown(async () => { await gw.close(); await slow.stop(); await fast.stop() })
+    await concurrently(`${gw.url}/x`, 200, concurrency)
+    const slowShare = slow.hits / (slow.hits + fast.hits)
+    t.ok(slowShare < maxShare, `slow backend got ${(slowShare * 100).toFixed(1)}% (< ${maxShare * 100}%)`)
+  })
+}
 
 t.test('consistent-hash on header:x-user: stable per key, ~1/N of keys move when a target is removed', async (t) => {
   const backends = await startBackends(4)
