@@ -11,7 +11,9 @@ import { ConfigError } from './lib/validate.js'
 import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
 import { health } from './plugins/health/index.js'
-import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.js'
+import { toErrorBody, NoRouteError } from './lib/errors.js'
+import { compileTrust } from './lib/trust.js'
+import { originFormOf } from './lib/request-target.js'
 import { gatewayRoutes } from './routes/index.js'
 import { responseCache, cachePurge } from './plugins/cache/index.js'
 import { rateLimits } from './plugins/rate-limit/index.js'
@@ -42,6 +44,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     trustProxy: compileTrust(env.trustProxy),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // RFC 9112 §3.2.2: absolute-form targets are routed by their path; their authority becomes Host.
+    rewriteUrl: originFormOf,
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
     ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
@@ -84,6 +88,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   }
   await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer, stickySecret: env.stickySecret })
   if (env.rateLimitMax !== undefined || config.routes.some((route) => route.rateLimit !== undefined)) {
+    // (before the routes: their rate-limit links use it)
     await app.register(rateLimits, {
       global: env.rateLimitMax !== undefined ? { max: env.rateLimitMax, windowMs: env.rateLimitWindowMs } : undefined,
       redisUrl: env.redisUrl
