@@ -46,6 +46,22 @@ export interface RouteFacts {
   readonly field: string
   /** Index of this route's state slot for the link being built (see `Exchange.slots`). */
   allocateSlot: () => number
+  /**
+   * Send `exchange`'s request upstream once more, in the background (the
+   * cache's stale-while-revalidate refresh): a target picked by the pool, the
+   * request's own peer and upstream headers with `overrides` applied (flat
+   * name/value list; `undefined` removes). Resolves with the sanitized
+   * response; its body is undefined when larger than `maxBodyBytes`.
+   */
+  fetchUpstream: (exchange: Exchange, overrides: Array<string | undefined>, maxBodyBytes?: number) => Promise<UpstreamFetch>
+}
+
+/** A response fetched in the background (`RouteFacts.fetchUpstream`). */
+export interface UpstreamFetch {
+  status: number
+  /** Sanitized headers (hop-by-hop and identity fields removed), flat lowercase name/value list. */
+  headers: string[]
+  body: Buffer | undefined
 }
 
 /** Builds one route's link, or `undefined` when the link is inactive there. Throws ConfigError on bad options. */

@@ -10,6 +10,7 @@ import type { ChainEntry, Link, RouteFacts } from '../lib/link.js'
 import type { TrustFunction } from '../lib/trust.js'
 import type { Pool } from '../plugins/pools/index.js'
 import { DEFAULT_METHODS, FORWARDABLE_METHODS } from '../plugins/proxy/methods.js'
+import { createUpstreamFetcher } from '../plugins/proxy/forwarder.js'
 import { CHAIN } from './chain.js'
 import { newRouteStats, underPrefix, type RouteEntry } from './table.js'
 import type { RouteDeclaration } from './declarations.js'
@@ -31,14 +32,16 @@ export function compileRoute (app: FastifyInstance, declaration: RouteDeclaratio
     if (!FORWARDABLE_METHODS.includes(method as never)) throw new ConfigError(`${options.field}.methods.${i}`, `is not a method the gateway forwards: "${method}"`)
   })
   let slots = 0
+  const stripPrefix = declaration.stripPrefix ?? false
   const facts: RouteFacts = {
     prefix,
     pool,
-    stripPrefix: declaration.stripPrefix ?? false,
+    stripPrefix,
     declaration: declaration as unknown as Record<string, unknown>,
     trust: options.trust,
     field: options.field,
-    allocateSlot: () => slots++
+    allocateSlot: () => slots++,
+    fetchUpstream: createUpstreamFetcher({ pool, prefix, stripPrefix, trust: options.trust })
   }
   const links: Link[] = []
   const filters: Link[] = []

@@ -18,7 +18,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { Exchange } from '../../lib/exchange.js'
 import { DeadlineQueue, type DeadlineEntry } from '../../lib/deadlines.js'
 import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
-import type { Link, RouteFacts } from '../../lib/link.js'
+import type { Link, RouteFacts, UpstreamFetch } from '../../lib/link.js'
 import type { TrustFunction } from '../../lib/trust.js'
 import type { Pool, Target } from '../pools/index.js'
 import { DeferredBody } from './deferred-body.js'
@@ -373,4 +373,66 @@ function writeEarlyHints (res: ServerResponse, rawHeaders: Buffer[]): void {
     if (rawHeaders[i]!.toString('latin1').toLowerCase() === 'link') links.push(rawHeaders[i + 1]!.toString('latin1'))
   }
   if (links.length > 0) res.writeEarlyHints({ link: links })
+}
+
+/**
+ * `RouteFacts.fetchUpstream` of a route: the exchange's request sent once
+ * more, in the background, to a target the pool picks, with the request's
+ * own peer and upstream headers (plus `overrides`), and the whole response
+ * collected (bodies over `maxBodyBytes` are dropped). Outcomes feed passive
+ * health like any request.
+ */
+export function createUpstreamFetcher (route: { pool: Pool, prefix: string, stripPrefix: boolean, trust: TrustFunction }): (exchange: Exchange, overrides: Array<string | undefined>, maxBodyBytes?: number) => Promise<UpstreamFetch> {
+  const { pool, trust } = route
+  return async (exchange, overrides, maxBodyBytes = Infinity) => {
+    const target = pool.pickTarget(exchange)
+    if (target === undefined) throw new NoTargetError()
+    const req = exchange.req
+    const peer = req.socket?.remoteAddress
+    const headers = upstreamRequestHeaders(req.rawHeaders, req.headers.connection, {
+      peerAddress: peer,
+      peerTrusted: peer !== undefined && trust(peer, 0),
+      protocol: (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
+      host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
+      upstreamHost: target.url.host
+    })
+    for (const name of ['content-length', 'transfer-encoding']) overrides.push(name, undefined)
+    applyOverrides(headers, overrides)
+    return await new Promise<UpstreamFetch>((resolve, reject) => {
+      const startedAt = Date.now()
+      const chunks: Buffer[] = []
+      let bytes = 0
+      let status = 0
+      let responseHeaders: string[] = []
+      let abort: ((err: Error) => void) | undefined
+      const timer = setTimeout(() => { abort?.(new ResponseTimeout()) }, pool.config.responseTimeoutMs)
+      target.inFlight++
+      const settle = (): void => { clearTimeout(timer); target.inFlight-- }
+      pool.dispatcher.dispatch({ origin: target.origin, path: upstreamPath(exchange.url, route), method: 'GET', headers, headersTimeout: 0, bodyTimeout: pool.config.idleTimeoutMs }, {
+        onConnect (a: (err?: Error) => void) { abort = a },
+        onHeaders (statusCode: number, raw: Buffer[]) {
+          if (statusCode < 200) return true
+          status = statusCode
+          responseHeaders = clientResponseHeaders(raw).headers
+          const now = Date.now()
+          pool.reportResponse(target, statusCode, now - startedAt, now)
+          return true
+        },
+        onData (chunk: Buffer) {
+          bytes += chunk.length
+          if (bytes <= maxBodyBytes) chunks.push(chunk)
+          return true
+        },
+        onComplete () {
+          settle()
+          resolve({ status, headers: responseHeaders, body: bytes <= maxBodyBytes ? Buffer.concat(chunks, bytes) : undefined })
+        },
+        onError (err: Error & { code?: string }) {
+          settle()
+          if (status === 0) pool.reportFailure(target, err.code ?? '', CONNECT_FAILURES.has(err.code ?? ''), Date.now())
+          reject(err)
+        }
+      } as Dispatcher.DispatchHandler)
+    })
+  }
 }
