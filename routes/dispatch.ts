@@ -28,6 +28,9 @@ export function createDispatcher (table: RouteTable): (request: FastifyRequest, 
       return
     }
     reply.hijack()
+    // Headers an app hook set on the reply (the global rate limit's, say) go out with whatever the route writes.
+    const early = reply.getHeaders()
+    for (const name in early) reply.raw.setHeader(name, early[name] as string)
     route.stats.requests++
     const exchange = new ProxyExchange(request, reply.raw, route, url, Date.now())
     request.switchyard = exchange

@@ -70,7 +70,7 @@ export interface RateLimits {
   createHook: (rule: RateLimitRule, scope: string, field?: string) => onRequestHookHandler
   /** The limiter of `rule` (used by the chain's rate-limit link). */
   createLimiter: (rule: RateLimitRule, scope: string, field?: string) => RateLimiter
-  /** The app-wide limit, applied by the rate-limit link on gateway routes (and by a root hook on the app's own routes). */
+  /** The app-wide limit (a root onRequest hook: it counts every request of the app, before the routes' chains). */
   readonly global: RateLimiter | undefined
 }
 
@@ -109,14 +109,8 @@ const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, 
     global
   }
   fastify.decorate('switchyardRateLimits', limits)
-  if (global !== undefined) {
-    const hook = hookOf(global)
-    // Gateway routes apply the global limit in their chain (after access control); the app's own routes here.
-    fastify.addHook('onRequest', function globalRateLimit (request, reply, done) {
-      if ((request.routeOptions.config as { switchyard?: boolean }).switchyard === true) { done(); return }
-      hook.call(this, request, reply, done)
-    })
-  }
+  // The app-wide limit counts every request, gateway routes and 404s included, before any route's chain.
+  if (global !== undefined) fastify.addHook('onRequest', hookOf(global))
 }
 
 function checkRule (rule: RateLimitRule, field: string): RateLimitRule {

@@ -1,6 +1,6 @@
 /**
  * The rate-limit link (after access control, before the body limit): the
- * app's global limit and the route's own (`rateLimit`), counted with
+ * route's own limit (`rateLimit`), counted with
  * `@fastify/rate-limit` (memory or Redis). A request over a limit gets 429
  * with `Retry-After`; every limited response carries `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset` (the IETF draft names).
@@ -21,8 +21,8 @@ export const createRateLimitLink: LinkFactory = (app: FastifyInstance, route) =>
     if (rule !== undefined) throw new ConfigError(`${route.field}.rateLimit`, 'needs the switchyard-rate-limit plugin registered before the routes')
     return undefined
   }
+  // (The global limit is a root hook of the plugin: it also counts requests that match no route.)
   const limiters: RateLimiter[] = []
-  if (limits.global !== undefined) limiters.push(limits.global)
   if (rule !== undefined) limiters.push(limits.createLimiter({ ...rule, windowMs: rule.windowMs ?? 60_000 }, 'route:' + route.prefix, `${route.field}.rateLimit`))
   if (limiters.length === 0) return undefined
 
