@@ -15,7 +15,7 @@ import type { ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
-import { Exchange } from '../../lib/exchange.js'
+import { Exchange, type ClientRequest } from '../../lib/exchange.js'
 import { DeadlineQueue, type DeadlineEntry } from '../../lib/deadlines.js'
 import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
 import type { Link, RouteFacts, UpstreamFetch } from '../../lib/link.js'
@@ -90,7 +90,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   forward (upstream: UpstreamRoute): void {
     this.upstream = upstream
     this.res.once('close', this.onClientClose)
-    if (hasBody(this.req.headers)) this.body = new DeferredBody(this.req, upstream.bodyLimit)
+    if (hasBody(this.req)) this.body = new DeferredBody(this.req, upstream.bodyLimit)
     this.send()
   }
 
@@ -360,7 +360,11 @@ function applyOverrides (headers: string[], overrides: ReadonlyArray<string | un
   }
 }
 
-function hasBody (headers: { 'transfer-encoding'?: string | undefined, 'content-length'?: string | undefined }): boolean {
+/** Whether the request has a body to forward (HTTP/2: no length needed, the stream says whether data follows). */
+function hasBody (req: ClientRequest): boolean {
+  const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream
+  if (stream !== undefined) return stream.endAfterHeaders !== true
+  const headers = req.headers
   return headers['transfer-encoding'] !== undefined ||
     (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 }
