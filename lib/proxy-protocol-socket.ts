@@ -18,7 +18,7 @@ export const DEFAULT_PROXY_HEADER_TIMEOUT_MS = 5000
  */
 export async function readProxyHeader (socket: Socket, timeoutMs = DEFAULT_PROXY_HEADER_TIMEOUT_MS): Promise<ProxyHeader> {
   return await new Promise<ProxyHeader>((resolve, reject) => {
-    let received = Buffer.alloc(0)
+    let received: Buffer = Buffer.alloc(0)
     const finish = (error: Error | undefined, header?: ProxyHeader): void => {
       clearTimeout(timer)
       socket.off('readable', onReadable)
