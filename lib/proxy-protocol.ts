@@ -209,18 +209,19 @@ function parseV2 (data: Buffer): ProxyParseResult {
   }
   if (data.length < byteLength) return INCOMPLETE
   const header = data.subarray(0, byteLength)
-  if (command === 'local') {
-    // "must use the real connection endpoints and discard the protocol block including the family"
+  if (command === 'local' || family.family === 'unspec') {
+    // LOCAL: "must use the real connection endpoints and discard the protocol block including the family";
+    // AF_UNSPEC: "the receiver should ignore address information".
     return { complete: true, header: { version: 2, command, family: 'unspec', transport: 'unspec', source: undefined, destination: undefined, tlvs: [], byteLength } }
   }
   const block = header.subarray(PROXY_V2_FIXED_BYTES)
-  const [source, destination] = v2Endpoints(block, family.family)
+  const [source, destination] = v2Endpoints(block, family.family as 'IPv4' | 'IPv6' | 'unix')
   const tlvs = parseTlvs(block.subarray(family.addressBytes), 'TLV')
   checkTlvs(tlvs, header, PROXY_V2_FIXED_BYTES + family.addressBytes)
   return { complete: true, header: { version: 2, command, family: family.family, transport: family.transport, source, destination, tlvs, byteLength } }
 }
 
-function v2Endpoints (block: Buffer, family: ProxyHeader['family']): [ProxyEndpoint | undefined, ProxyEndpoint | undefined] {
+function v2Endpoints (block: Buffer, family: 'IPv4' | 'IPv6' | 'unix'): [ProxyEndpoint, ProxyEndpoint] {
   if (family === 'IPv4') {
     return [
       { family, address: ipv4At(block, 0), port: block.readUInt16BE(8) },
@@ -233,8 +234,7 @@ function v2Endpoints (block: Buffer, family: ProxyHeader['family']): [ProxyEndpo
       { family, address: ipv6At(block, 16), port: block.readUInt16BE(34) }
     ]
   }
-  if (family === 'unix') return [{ family, path: unixPathAt(block, 0) }, { family, path: unixPathAt(block, 108) }]
-  return [undefined, undefined]
+  return [{ family, path: unixPathAt(block, 0) }, { family, path: unixPathAt(block, 108) }]
 }
 
 function ipv4At (block: Buffer, offset: number): string {
