@@ -67,9 +67,9 @@ export interface RawExchange {
 
 /**
  * Connect (from `localAddress`), send `chunks` (with `gapMs` between them),
- * and wait up to `timeoutMs` for the gateway to close the connection.
+ * then half-close when `end`, and wait up to `timeoutMs` for the gateway to close the connection.
  */
-export async function rawExchange (port: number, chunks: Array<Buffer | string>, options: { localAddress?: string, gapMs?: number, timeoutMs?: number } = {}): Promise<RawExchange> {
+export async function rawExchange (port: number, chunks: Array<Buffer | string>, options: { localAddress?: string, gapMs?: number, timeoutMs?: number, end?: boolean } = {}): Promise<RawExchange> {
   const started = Date.now()
   return await new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1', localAddress: options.localAddress ?? '127.0.0.1' })
@@ -86,7 +86,9 @@ export async function rawExchange (port: number, chunks: Array<Buffer | string>,
     const timer = setTimeout(() => { done(false) }, options.timeoutMs ?? 3000)
     let next = 0
     const writeNext = (): void => {
-      if (next < chunks.length && !socket.destroyed) socket.write(chunks[next++] as Buffer | string, () => {})
+      if (socket.destroyed) return
+      if (next < chunks.length) socket.write(chunks[next++] as Buffer | string, () => {})
+      else if (options.end === true && !socket.writableEnded) socket.end()
     }
     const writer = setInterval(writeNext, options.gapMs ?? 0)
     socket.on('connect', writeNext)
