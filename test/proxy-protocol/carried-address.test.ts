@@ -50,3 +50,25 @@ t.test('v1 and v2 client addresses reach X-Forwarded-For, allow/deny and rate li
   t.equal(backend.hitsByPath.get('/office/a'), 2, 'refused requests never reached the backend')
   t.equal(backend.hitsByPath.get('/limited/x'), 3)
 })
+
+t.test('consistent-hash by ip hashes the carried client, not the peer', async (t) => {
+  const backends = [await startBackend('b1'), await startBackend('b2')]
+  const config = writeConfigFile({
+    pools: { p: { targets: backends.map((b) => b.url), balancer: 'consistent-hash', hashKey: 'ip' } },
+    routes: [{ path: '/', pool: 'p' }]
+  })
+  const gw = await startAppGateway({ GATEWAY_CONFIG: config, GATEWAY_PROXY_PROTOCOL: 'on', GATEWAY_TRUST_PROXY: '127.0.0.1' })
+  t.teardown(async () => { await gw.close(); for (const b of backends) await b.stop() })
+  const port = (gw.app.server.address() as AddressInfo).port
+  const backendFor = async (client: string): Promise<string> => {
+    const res = await getOver(await connectWithHeader(port, proxyV2(client)), '/h')
+    return (JSON.parse(res.body) as { backend: string }).backend
+  }
+  const owners = new Map<string, string>()
+  for (let i = 1; i <= 20; i++) owners.set(`198.51.100.${i}`, await backendFor(`198.51.100.${i}`))
+  t.same(new Set(owners.values()), new Set(['b1', 'b2']), '20 carried clients over one peer spread over both targets')
+  for (const [client, owner] of owners) {
+    if (await backendFor(client) !== owner) t.fail(`${client} moved`)
+  }
+  t.pass('each carried client stays on its target')
+})
