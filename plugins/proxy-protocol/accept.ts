@@ -23,8 +23,12 @@ export interface ProxyProtocolAcceptOptions {
   trust: PeerTrust
   /** Time a peer has to send its whole header. */
   headerTimeoutMs: number
-  /** Told about each refused connection (for logs); never sees client data. */
-  onRefused?: (peerAddress: string | undefined, reason: string) => void
+  /**
+   * Told about each refused connection (for logs); never sees client data.
+   * `untrusted`: the peer may not connect at all; `header`: a trusted peer
+   * sent a bad, incomplete or late header (a misconfigured tier).
+   */
+  onRefused?: (peerAddress: string | undefined, kind: 'untrusted' | 'header', reason: string) => void
   /** Told about each accepted header. */
   onAccepted?: (peerAddress: string, header: ProxyHeader) => void
 }
@@ -44,16 +48,16 @@ export function acceptProxyProtocol (server: Server, options: ProxyProtocolAccep
   const ownEmit = Object.prototype.hasOwnProperty.call(server, 'emit')
   const originalEmit = server.emit as Emit
 
-  const refuse = (socket: Socket, peer: string | undefined, reason: string): void => {
+  const refuse = (socket: Socket, peer: string | undefined, kind: 'untrusted' | 'header', reason: string): void => {
     pending.delete(socket)
     socket.destroy()
-    options.onRefused?.(peer, reason)
+    options.onRefused?.(peer, kind, reason)
   }
 
   const hold = (socket: Socket): void => {
     const peer = socket.remoteAddress
     if (peer === undefined || !options.trust(peer, 0)) {
-      refuse(socket, peer, 'peer not trusted to send a PROXY header (GATEWAY_TRUST_PROXY)')
+      refuse(socket, peer, 'untrusted', 'peer not trusted to send a PROXY header (GATEWAY_TRUST_PROXY)')
       return
     }
     pending.add(socket)
@@ -64,7 +68,7 @@ export function acceptProxyProtocol (server: Server, options: ProxyProtocolAccep
       released.add(socket)
       originalEmit.call(server, 'connection', socket)
     }, (err: Error) => {
-      if (pending.has(socket)) refuse(socket, peer, err.message)
+      if (pending.has(socket)) refuse(socket, peer, 'header', err.message)
     })
   }
 

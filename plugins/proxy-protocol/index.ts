@@ -32,7 +32,11 @@ const proxyProtocolPlugin: FastifyPluginAsync<ProxyProtocolOptions> = async (fas
   const acceptor = acceptProxyProtocol(fastify.server as unknown as Server, {
     trust: options.trust,
     headerTimeoutMs,
-    onRefused: (peer, reason) => { fastify.log.warn({ peer }, `PROXY protocol: connection refused: ${reason}`) }
+    // Untrusted peers at debug (scanners must not flood the log); a trusted peer's bad header is a misconfigured tier.
+    onRefused: (peer, kind, reason) => {
+      if (kind === 'untrusted') fastify.log.debug({ peer }, `PROXY protocol: connection refused: ${reason}`)
+      else fastify.log.warn({ peer }, `PROXY protocol: connection refused: ${reason}`)
+    }
   })
   // Before the server closes: it would otherwise wait for connections still reading a header.
   fastify.addHook('preClose', (done) => { acceptor.stop(); done() })
