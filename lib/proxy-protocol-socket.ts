@@ -47,7 +47,11 @@ export async function readProxyHeader (socket: Socket, timeoutMs = DEFAULT_PROXY
         }
       }
     }
-    const onEnd = (): void => { finish(new ProxyHeaderError('connection ended before the header was complete')) }
+    const onEnd = (): void => {
+      finish(received.length === 0
+        ? new ProxyHeaderError('connection closed before any byte', true)
+        : new ProxyHeaderError('connection ended before the header was complete'))
+    }
     const onError = (err: Error): void => { finish(err) }
     const timer = setTimeout(() => {
       finish(new ProxyHeaderError(`header not complete within ${timeoutMs} ms`))

@@ -64,9 +64,12 @@ export interface ProxyHeader {
 
 export class ProxyHeaderError extends Error {
   readonly code = 'SWITCHYARD_PROXY_HEADER'
-  constructor (message: string) {
+  /** The peer closed without sending a byte (a TCP-connect health check), not a bad header. */
+  readonly empty: boolean
+  constructor (message: string, empty = false) {
     super(`invalid PROXY protocol header: ${message}`)
     this.name = 'ProxyHeaderError'
+    this.empty = empty
   }
 }
 

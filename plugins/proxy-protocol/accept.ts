@@ -13,7 +13,9 @@
  */
 import type { Server, Socket } from 'node:net'
 import { applyProxyClient, readProxyHeader } from '../../lib/proxy-protocol-socket.js'
-import type { ProxyHeader } from '../../lib/proxy-protocol.js'
+import { ProxyHeaderError, type ProxyHeader } from '../../lib/proxy-protocol.js'
+
+export type RefusalKind = 'untrusted' | 'empty' | 'header'
 
 /** `(address, hop) => trusted`, as `GATEWAY_TRUST_PROXY` compiles (hop 0 = the direct peer). */
 export type PeerTrust = (address: string, hop: number) => boolean
@@ -25,10 +27,11 @@ export interface ProxyProtocolAcceptOptions {
   headerTimeoutMs: number
   /**
    * Told about each refused connection (for logs); never sees client data.
-   * `untrusted`: the peer may not connect at all; `header`: a trusted peer
-   * sent a bad, incomplete or late header (a misconfigured tier).
+   * `untrusted`: the peer may not connect at all; `empty`: a trusted peer
+   * closed without sending a byte (a TCP-connect health check); `header`: a
+   * trusted peer sent a bad, incomplete or late header (a misconfigured tier).
    */
-  onRefused?: (peerAddress: string | undefined, kind: 'untrusted' | 'header', reason: string) => void
+  onRefused?: (peerAddress: string | undefined, kind: RefusalKind, reason: string) => void
   /** Told about each accepted header. */
   onAccepted?: (peerAddress: string, header: ProxyHeader) => void
 }
@@ -48,7 +51,7 @@ export function acceptProxyProtocol (server: Server, options: ProxyProtocolAccep
   const ownEmit = Object.prototype.hasOwnProperty.call(server, 'emit')
   const originalEmit = server.emit as Emit
 
-  const refuse = (socket: Socket, peer: string | undefined, kind: 'untrusted' | 'header', reason: string): void => {
+  const refuse = (socket: Socket, peer: string | undefined, kind: RefusalKind, reason: string): void => {
     pending.delete(socket)
     socket.destroy()
     options.onRefused?.(peer, kind, reason)
@@ -68,7 +71,7 @@ export function acceptProxyProtocol (server: Server, options: ProxyProtocolAccep
       released.add(socket)
       originalEmit.call(server, 'connection', socket)
     }, (err: Error) => {
-      if (pending.has(socket)) refuse(socket, peer, 'header', err.message)
+      if (pending.has(socket)) refuse(socket, peer, err instanceof ProxyHeaderError && err.empty ? 'empty' : 'header', err.message)
     })
   }
 

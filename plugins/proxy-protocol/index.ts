@@ -32,9 +32,10 @@ const proxyProtocolPlugin: FastifyPluginAsync<ProxyProtocolOptions> = async (fas
   const acceptor = acceptProxyProtocol(fastify.server as unknown as Server, {
     trust: options.trust,
     headerTimeoutMs,
-    // Untrusted peers at debug (scanners must not flood the log); a trusted peer's bad header is a misconfigured tier.
+    // Untrusted peers and empty connects (health checks) at debug, so scanners and checks do not
+    // flood the log; a trusted peer's bad header is a misconfigured tier.
     onRefused: (peer, kind, reason) => {
-      if (kind === 'untrusted') fastify.log.debug({ peer }, `PROXY protocol: connection refused: ${reason}`)
+      if (kind !== 'header') fastify.log.debug({ peer }, `PROXY protocol: connection refused: ${reason}`)
       else fastify.log.warn({ peer }, `PROXY protocol: connection refused: ${reason}`)
     }
   })
@@ -49,5 +50,5 @@ export const proxyProtocol = fp(proxyProtocolPlugin, {
   name: 'switchyard-proxy-protocol'
 })
 export default proxyProtocol
-export { acceptProxyProtocol, type ProxyProtocolAcceptOptions, type ProxyProtocolAcceptor, type PeerTrust } from './accept.js'
+export { acceptProxyProtocol, type ProxyProtocolAcceptOptions, type ProxyProtocolAcceptor, type PeerTrust, type RefusalKind } from './accept.js'
 export { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from '../../lib/proxy-protocol-socket.js'
