@@ -15,10 +15,7 @@ import { toErrorBody, NoRouteError } from './lib/errors.js'
 import { compileTrust } from './lib/trust.js'
 import { originFormOf } from './lib/request-target.js'
 import { gatewayRoutes } from './routes/index.js'
-import { responseCache, cachePurge } from './plugins/cache/index.js'
-import { rateLimits } from './plugins/rate-limit/index.js'
 import { fastifyServerOptions, applyServerLimits, type ServerLimits } from './plugins/request-hygiene/index.js'
-import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { proxyProtocol } from './plugins/proxy-protocol/index.js'
@@ -40,6 +37,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   const tls = env.tlsCert !== undefined && env.tlsKey !== undefined
     ? { certPath: env.tlsCert, keyPath: env.tlsKey }
     : undefined
+  // TLS (certificates, reloader, redirect listener) loads only when configured.
+  const tlsPlugin = tls === undefined ? undefined : await import('./plugins/tls/index.js')
   const app = Fastify({
     logger: options.logger === false ? false : { level: env.logLevel },
     trustProxy: compileTrust(env.trustProxy),
@@ -49,7 +48,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     rewriteUrl: originFormOf,
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
-    ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
+    ...(tls !== undefined && tlsPlugin !== undefined ? tlsPlugin.httpsServerOptions(tlsPlugin.readCertificatePair(tls)) : {})
   } as FastifyServerOptions) as unknown as FastifyInstance
   applyServerLimits(app.server, serverLimits(env))
   // PROXY protocol: GATEWAY_TRUST_PROXY peers must open with a v1/v2 header; it sets the client address.
@@ -81,8 +80,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     })
   }
 
-  if (tls !== undefined) {
-    await app.register(tlsTermination, {
+  if (tls !== undefined && tlsPlugin !== undefined) {
+    await app.register(tlsPlugin.tlsTermination, {
       ...tls,
       fields: { cert: 'GATEWAY_TLS_CERT', key: 'GATEWAY_TLS_KEY' },
       reloadSignal: 'SIGHUP',
@@ -92,13 +91,17 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer, stickySecret: env.stickySecret })
   if (env.rateLimitMax !== undefined || config.routes.some((route) => route.rateLimit !== undefined)) {
     // (before the routes: their rate-limit links use it)
+    const { rateLimits } = await import('./plugins/rate-limit/index.js')
     await app.register(rateLimits, {
       global: env.rateLimitMax !== undefined ? { max: env.rateLimitMax, windowMs: env.rateLimitWindowMs } : undefined,
       redisUrl: env.redisUrl
     })
   }
   const cached = env.cache !== 'off' || config.routes.some((route) => route.cache !== undefined && route.cache !== false)
-  if (cached) {
+  // The cache (and, for `redis`, its client) loads only when some route is cached.
+  const cachePlugin = cached ? await import('./plugins/cache/index.js') : undefined
+  if (cachePlugin !== undefined) {
+    const { responseCache } = cachePlugin
     // GATEWAY_CACHE=memory|redis caches every route; with `off`, routes declaring `cache` share a memory store.
     await app.register(responseCache, {
       store: env.cache === 'redis' ? 'redis' : 'memory',
@@ -116,10 +119,10 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
       fields: { csp: 'GATEWAY_CSP' }
     })
   }
-  if (env.compression) await app.register(compression, { threshold: env.compressionThreshold })
+  if (env.compression) await app.register(compression, { threshold: env.compressionThreshold, appRoutes: false })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
-  if (cached) await app.register(cachePurge)
+  if (cachePlugin !== undefined) await app.register(cachePlugin.cachePurge)
   await app.register(health)
   return app
 }

@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
 import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import { PoolsConfigSchema } from '../plugins/pools/options.js'
 import { RouteDeclarationsSchema } from '../routes/declarations.js'
@@ -24,7 +24,8 @@ export function readConfigFile (path: string): ConfigFile {
   }
   let data: unknown
   try {
-    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)
+    // The YAML parser loads only for YAML files.
+    data = /\.ya?ml$/i.test(path) ? (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text) : JSON.parse(text)
   } catch (err) {
     throw new ConfigError('GATEWAY_CONFIG', `"${path}" is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`)
   }

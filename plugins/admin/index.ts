@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync }
 import { ConfigError } from '../../lib/validate.js'
 import { describePools, describeRoutes, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
-import { createMetricsRegistry } from './metrics.js'
+import type { Registry } from 'prom-client'
 
 export const DEFAULT_ADMIN_PORT = 9901
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
@@ -48,8 +48,11 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     const table = (fastify.switchyard as { routes?: { table: RouteStatusSource } }).routes?.table
     return { ...describePools(fastify.switchyard.pools), routes: table === undefined ? [] : describeRoutes(table) }
   })
-  const metrics = createMetricsRegistry(fastify.switchyard.pools)
+  // prom-client loads on the first scrape: a gateway nobody scrapes never pays for it.
+  let metrics: Awaited<ReturnType<typeof loadMetrics>> | undefined
+  const loadMetrics = async (): Promise<Registry> => (await import('./metrics.js')).createMetricsRegistry(fastify.switchyard.pools)
   admin.get('/metrics', async (_request, reply) => {
+    metrics ??= await loadMetrics()
     const text = await metrics.metrics()
     return reply.type(metrics.contentType).send(text)
   })

@@ -18,7 +18,6 @@
  */
 import { constants as zlibConstants } from 'node:zlib'
 import fp from 'fastify-plugin'
-import fastifyCompress from '@fastify/compress'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
 import { COMPRESSIBLE_TYPES, DEFAULT_BROTLI_QUALITY, DEFAULT_ZLIB_LEVEL, DEFAULT_ENCODINGS, DEFAULT_THRESHOLD, mayCompress, varyWithAcceptEncoding, weakenEtag, type Encoding } from './policy.js'
@@ -37,6 +36,13 @@ export interface CompressionOptions {
   brotliQuality?: number
   /** gzip/deflate level 1-9. Default 1 (nginx's default: a third faster than zlib's 6, ~10 % larger). */
   zlibLevel?: number
+  /**
+   * Also compress the app's own routes with @fastify/compress (gated by the
+   * same policy). Gateway routes are compressed by the chain's filter either
+   * way. Default true; the bundled app, which has no routes of its own, says
+   * false and never loads @fastify/compress.
+   */
+  appRoutes?: boolean
   /**
    * Keep compressed variants of in-memory (Buffer) bodies up to this size,
    * keyed by the Buffer: a cache hit that sends the same Buffer again is not
@@ -81,6 +87,8 @@ const compressionPlugin: FastifyPluginAsync<CompressionOptions> = async (fastify
   const settings: CompressionSettings = { threshold, encodings: [...encodings], brotliQuality, zlibLevel, variants, stats }
   fastify.decorate('switchyardCompressionSettings', settings)
 
+  if (options.appRoutes === false) return
+  const { default: fastifyCompress } = await import('@fastify/compress')
   await fastify.register(fastifyCompress, {
     global: true,
     globalDecompression: false,

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../lib/validate.js'
-import { Agent } from 'undici'
+import { createRequire } from 'node:module'
+import type { Agent as UndiciAgent } from 'undici'
 import { Target, type TargetOptions } from './target.js'
 import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
 import { createHashKeyReader, type HashKeyInput, type HashKeyReader, type HashKeySource } from './hash-key.js'
@@ -42,6 +43,13 @@ export interface TargetChanges {
   removed: Target[]
 }
 
+/**
+ * undici's Agent alone: the package entry loads all of undici (fetch,
+ * WebSocket, cache, …: ~110 modules, +9 MB of RSS measured) for the one class
+ * the gateway uses.
+ */
+const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
+
 /** How long a target whose connect failed stays out when the pool configures no `outlier` (nginx: `fail_timeout=10s`). */
 export const DEFAULT_CONNECT_FAILURE_EJECTION_MS = 10_000
 
@@ -50,7 +58,7 @@ export class Pool {
   readonly config: PoolConfig
   readonly balancer: Balancer
   /** Keep-alive connections, one undici pool per target origin, capped per target. */
-  readonly dispatcher: Agent
+  readonly dispatcher: UndiciAgent
   /** Sticky-session counters, written by the sticky link (shown in `/status`). */
   readonly stickyCounters: StickyCounters = { hits: 0, pins: 0, repins: 0, rejected: 0 }
   /** Limits retries to a share of recent requests (see `RetryBudget`). */

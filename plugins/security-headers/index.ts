@@ -20,7 +20,7 @@
  * registered only when `replyHelmet: true` asks for `reply.helmet()`.
  */
 import fp from 'fastify-plugin'
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet'
+import type { FastifyHelmetOptions } from '@fastify/helmet'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
 import type { SecurityHeaderSettings } from './link.js'
@@ -60,6 +60,7 @@ const securityHeadersPlugin: FastifyPluginAsync<SecurityHeadersOptions> = async 
 
   if (options.replyHelmet === true) {
     // (helmet's ESM and CJS typings are distinct types of the same options.)
+    const { default: fastifyHelmet } = await import('@fastify/helmet')
     await fastify.register(fastifyHelmet, { ...helmetOptions, global: false } as unknown as FastifyHelmetOptions)
   }
 
