@@ -75,4 +75,8 @@ export interface ChainEntry {
   readonly create: LinkFactory
   /** Response filters run on every response of a route, after the other links' response halves. */
   readonly filter?: boolean
+  /** For the diagram: the label of this link's usual local answer (`hit`), drawn straight to the filters. */
+  readonly answers?: string
+  /** For the diagram: `[link name, label]` this link goes back to (the upstream retries through the balancer). */
+  readonly loopsTo?: readonly [string, string]
 }

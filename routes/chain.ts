@@ -26,13 +26,14 @@ export const CHAIN: readonly ChainEntry[] = [
   { name: 'rate limit', plugin: 'plugins/rate-limit', create: createRateLimitLink },
   { name: 'body limit', plugin: 'plugins/request-hygiene', create: createBodyLimitLink },
   { name: 'exchange', plugin: 'plugins/proxy', create: () => createExchangeLink() },
-  { name: 'cache', plugin: 'plugins/cache', create: createCacheLink },
+  { name: 'cache', plugin: 'plugins/cache', create: createCacheLink, answers: 'hit' },
   { name: 'sticky', plugin: 'plugins/sticky', create: createStickyLink },
   { name: 'balancer', plugin: 'plugins/proxy', create: () => createBalancerLink() },
   {
     name: 'upstream',
     plugin: 'plugins/proxy',
-    create: (app, route) => createUpstreamLink(route, (route.declaration.bodyLimit as number | undefined) ?? DEFAULT_BODY_LIMIT_BYTES, app.log)
+    create: (app, route) => createUpstreamLink(route, (route.declaration.bodyLimit as number | undefined) ?? DEFAULT_BODY_LIMIT_BYTES, app.log),
+    loopsTo: ['balancer', 'connect failure']
   },
   { name: 'compression', plugin: 'plugins/compression', create: createCompressionLink, filter: true },
   { name: 'security headers', plugin: 'plugins/security-headers', create: createSecurityHeadersLink, filter: true }
@@ -47,6 +48,11 @@ export function renderChainDiagram (chain: readonly ChainEntry[] = CHAIN): strin
   steps.forEach((entry, i) => {
     const next = i + 1 < steps.length ? id(i + 1) : 'F'
     lines.push(`  ${id(i)}["${entry.name}<br/><small>${entry.plugin}</small>"] --> ${next}`)
+  })
+  steps.forEach((entry, i) => {
+    if (entry.answers !== undefined) lines.push(`  ${id(i)} -- ${entry.answers} --> F`)
+    const loop = entry.loopsTo === undefined ? -1 : steps.findIndex((other) => other.name === entry.loopsTo?.[0])
+    if (loop !== -1) lines.push(`  ${id(i)} -- ${entry.loopsTo?.[1] ?? ''} --> ${id(loop)}`)
   })
   lines.push(`  F["response filters<br/><small>${filters.map((f) => f.name).join(', ')}</small>"] --> C`)
   return lines.join('\n')
