@@ -1,77 +1,102 @@
 /**
- * Forwarding benchmark (issue 2): 1 KB and 64 KB responses from a pool of
- * three backends, measured in one run for
- *   - direct to one backend,
- *   - bare @fastify/http-proxy (one upstream),
- *   - Switchyard (bundled app, default settings, LOG_LEVEL=warn) with each balancer,
- * reported as ratios to bare @fastify/http-proxy.
+ * Forwarding benchmark: the proxy pinned alone on CPU 1 (`taskset -c 1`),
+ * wrk and the upstream on CPU 0, interleaved rounds, medians, and CPU µs per
+ * request read from the proxy's own /proc/PID/stat. Cases, each in the same
+ * run as its baselines:
+ *   - `1k`, `64k`: bare @fastify/http-proxy, a 10-line node:http pipe proxy,
+ *     Switchyard (bundled app defaults: security headers and compression on,
+ *     LOG_LEVEL=warn), and Switchyard with LOG_LEVEL=info (an access line per
+ *     request);
+ *   - `64k-text` with `Accept-Encoding: gzip, br` on a compressible body:
+ *     Switchyard compressing each response, Switchyard with the memory cache
+ *     (hits served from the kept compressed variant), and the identity
+ *     response for reference.
  *
- * This VM's throughput drifts by ±30 % from minute to minute, so every case
- * runs ROUNDS times, interleaved (bare and each balancer, in an order that
- * rotates every round), and the medians are compared. CPU µs per request of the proxy
- * process is reported too: it is the steadiest figure.
- *
- * Proxies are pinned to CPU 1, backends to CPU 0 (when taskset exists);
- * autocannon runs in this process. `npm run bench`.
+ *   npm run bench            (BENCH_ROUNDS=5 BENCH_DURATION_SEC=5 BENCH_CONNECTIONS=50)
  */
-import { BALANCER_NAMES } from '../plugins/pools/balancers/balancer.js'
-import { load, loadWithCpu, median, ratio, startServer, type RunningServer } from './lib.js'
+import { spawnSync } from 'node:child_process'
+import { cpuMicros, median, ratio, startServer, type RunningServer } from './lib.js'
 
-const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 3)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
-const balancers = process.env.BENCH_BALANCERS?.split(',') ?? [...BALANCER_NAMES]
-const SIZES = ['1k', '64k']
+const HAS_TASKSET = spawnSync('taskset', ['--version']).status === 0
 
 interface Sample { rps: number, p99: number, cpu: number, bad: number }
-const samples = new Map<string, Sample[]>()
-const record = (name: string, size: string, sample: Sample): void => {
-  const key = `${name}|${size}`
-  samples.set(key, [...(samples.get(key) ?? []), sample])
+interface Case { name: string, path: string, headers?: string[] }
+
+/** wrk on CPU 0, bounded by DURATION; returns req/s, p99 (ms) and non-2xx/errors. */
+function wrk (url: string, headers: string[] = [], seconds = DURATION): Omit<Sample, 'cpu'> & { total: number } {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url]
+  const [cmd, ...argv] = HAS_TASKSET ? ['taskset', '-c', '0', 'wrk', ...args] : ['wrk', ...args]
+  const out = spawnSync(cmd as string, argv, { encoding: 'utf8', timeout: (seconds + 15) * 1000 }).stdout ?? ''
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  const p99m = /99%\s+([\d.]+)(us|ms|s)/.exec(out)
+  const p99 = p99m === null ? 0 : Number(p99m[1]) * (p99m[2] === 'us' ? 0.001 : p99m[2] === 's' ? 1000 : 1)
+  const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0)
+  return { rps, p99, bad, total }
 }
 
-const backends = await startServer('backends', ['3'], 0)
-const targets = (backends.info.ports as number[]).map((p) => `http://127.0.0.1:${p}`)
-const proxies: Array<{ name: string, server: RunningServer }> = []
+function run (server: RunningServer, c: Case): Sample {
+  const url = `http://127.0.0.1:${server.info.port as number}${c.path}`
+  const before = cpuMicros(server.child.pid)
+  const result = wrk(url, c.headers)
+  const spent = cpuMicros(server.child.pid) - before
+  return { rps: result.rps, p99: result.p99, bad: result.bad, cpu: result.total > 0 ? spent / result.total : 0 }
+}
+
+const backends = await startServer('backends', ['1'], 0)
+const target = `http://127.0.0.1:${(backends.info.ports as number[])[0] as number}`
+const config = (extra: Record<string, unknown> = {}): string => JSON.stringify({ pools: { bench: { targets: [target] } }, routes: [{ path: '/', pool: 'bench', ...extra }] })
+const servers: Record<string, RunningServer> = {}
+const samples = new Map<string, Sample[]>()
+const record = (key: string, sample: Sample): void => { samples.set(key, [...(samples.get(key) ?? []), sample]) }
 try {
-  proxies.push({ name: 'bare @fastify/http-proxy', server: await startServer('bare-proxy', [targets[0] as string], 1) })
-  for (const balancer of balancers) {
-    const config = JSON.stringify({ pools: { bench: { targets, balancer } }, routes: [{ path: '/', pool: 'bench' }] })
-    proxies.push({ name: `switchyard ${balancer}`, server: await startServer('switchyard', [config], 1) })
-  }
-  for (const size of SIZES) {
-    const direct = await load(`${targets[0] as string}/${size}`, { connections: CONNECTIONS, durationSec: DURATION })
-    record('direct backend', size, { rps: direct.rps, p99: direct.p99, cpu: 0, bad: direct.non2xx + direct.errors })
-  }
+  servers.bare = await startServer('bare-proxy', [target], 1)
+  servers.pipe = await startServer('pipe-proxy', [target], 1)
+  servers.switchyard = await startServer('switchyard', [config()], 1)
+  servers['switchyard info'] = await startServer('switchyard', [config(), JSON.stringify({ LOG_LEVEL: 'info' })], 1)
+  servers['switchyard cached'] = await startServer('switchyard', [config({ cache: true })], 1)
+  const plain: Case[] = [{ name: '1k', path: '/1k' }, { name: '64k', path: '/64k' }]
+  const compressed: Case[] = [
+    { name: '64k-text identity', path: '/64k-text' },
+    { name: '64k-text gzip,br', path: '/64k-text', headers: ['Accept-Encoding: gzip, br'] }
+  ]
+  // Warm-up: JIT and keep-alive pools.
+  for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
   for (let round = 0; round < ROUNDS; round++) {
-    // rotate the order each round, so that no case always runs in the same place
-    const order = proxies.map((_, i) => proxies[(i + round) % proxies.length] as typeof proxies[number])
-    for (const { name, server } of order) {
-      for (const size of SIZES) {
-        const url = `http://127.0.0.1:${server.info.port as number}/${size}`
-        if (round === 0) await load(url, { connections: CONNECTIONS, durationSec: 2 }) // warm-up (JIT)
-        const r = await loadWithCpu(url, server.child.pid, { connections: CONNECTIONS, durationSec: DURATION })
-        record(name, size, { rps: r.rps, p99: r.p99, cpu: r.cpuMicrosPerRequest, bad: r.non2xx + r.errors })
-        process.stderr.write(`round ${round + 1} ${name} ${size}: ${r.rps} req/s p99 ${r.p99} ms ${r.cpuMicrosPerRequest} µs CPU/req\n`)
-      }
+    const order = ['bare', 'pipe', 'switchyard', 'switchyard info']
+    const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
+    for (const c of plain) for (const name of rotated) record(`${name}|${c.name}`, run(servers[name] as RunningServer, c))
+    for (const c of compressed) {
+      record(`switchyard|${c.name}`, run(servers.switchyard as RunningServer, c))
+      record(`switchyard cached|${c.name}`, run(servers['switchyard cached'] as RunningServer, c))
     }
   }
 } finally {
-  for (const { server } of proxies) server.stop()
+  for (const server of Object.values(servers)) server.stop()
   backends.stop()
 }
 
-const summary = (name: string, size: string): Sample => {
-  const list = samples.get(`${name}|${size}`) ?? []
-  return { rps: median(list.map((s) => s.rps)), p99: median(list.map((s) => s.p99)), cpu: median(list.map((s) => s.cpu)), bad: list.reduce((n, s) => n + s.bad, 0) }
+const summary = (key: string): Sample => {
+  const list = samples.get(key) ?? []
+  return { rps: median(list.map((s) => s.rps)), p99: median(list.map((s) => s.p99)), cpu: median(list.map((s) => s.cpu)), bad: list.reduce((a, s) => a + s.bad, 0) }
 }
-console.log(`\n${ROUNDS} interleaved rounds of ${DURATION} s, ${CONNECTIONS} connections; medians.`)
-console.log('| case | size | req/s | p99 ms | CPU µs/req | req/s vs bare | p99 vs bare | CPU vs bare | non-2xx+errors |')
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-for (const name of ['direct backend', ...proxies.map((p) => p.name)]) {
-  for (const size of SIZES) {
-    const s = summary(name, size)
-    const b = summary('bare @fastify/http-proxy', size)
-    console.log(`| ${name} | ${size} | ${s.rps} | ${s.p99} | ${s.cpu === 0 ? '—' : s.cpu} | ${ratio(s.rps, b.rps)} | ${ratio(s.p99, b.p99)} | ${s.cpu === 0 ? '—' : ratio(s.cpu, b.cpu)} | ${s.bad} |`)
+process.stdout.write(`\n${ROUNDS} interleaved rounds × ${DURATION} s, ${CONNECTIONS} connections, proxy pinned on CPU ${HAS_TASKSET ? '1 (wrk + upstream on 0)' : '(no taskset)'}; medians\n\n`)
+process.stdout.write('| case | size | req/s | vs bare | p99 ms | CPU µs/req | non-2xx + errors |\n| --- | --- | --: | --: | --: | --: | --: |\n')
+for (const size of ['1k', '64k']) {
+  const bare = summary(`bare|${size}`)
+  for (const name of ['bare', 'pipe', 'switchyard', 'switchyard info']) {
+    const s = summary(`${name}|${size}`)
+    const label = name === 'bare' ? 'bare @fastify/http-proxy' : name === 'pipe' ? 'node:http pipe proxy' : name === 'switchyard' ? 'Switchyard (defaults, LOG_LEVEL=warn)' : 'Switchyard (LOG_LEVEL=info: access log)'
+    process.stdout.write(`| ${label} | ${size} | ${s.rps.toFixed(0)} | ${ratio(s.rps, bare.rps)} | ${s.p99.toFixed(2)} | ${s.cpu.toFixed(1)} | ${s.bad} |\n`)
+  }
+}
+const identity = summary('switchyard|64k-text identity')
+for (const [name, label] of [['switchyard', 'forwarded'], ['switchyard cached', 'cache hit']] as const) {
+  for (const c of ['64k-text identity', '64k-text gzip,br']) {
+    const s = summary(`${name}|${c}`)
+    process.stdout.write(`| Switchyard ${label}, ${c.slice(9)} | 64 KB text | ${s.rps.toFixed(0)} | ${ratio(s.rps, identity.rps)} of forwarded identity | ${s.p99.toFixed(2)} | ${s.cpu.toFixed(1)} | ${s.bad} |\n`)
   }
 }

@@ -24,11 +24,18 @@ export async function startServer (kind: string, args: string[] = [], cpu?: numb
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`${kind} did not start in 20 s`)), 20_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       out += chunk.toString()
       const line = out.split('\n').find((l) => l.startsWith('READY '))
-      if (line !== undefined) { clearTimeout(timer); resolve(JSON.parse(line.slice(6)) as Record<string, unknown>) }
-    })
+      if (line !== undefined) {
+        clearTimeout(timer)
+        // What the server prints afterwards (access logs) is read and dropped.
+        child.stdout?.off('data', onData)
+        child.stdout?.resume()
+        resolve(JSON.parse(line.slice(6)) as Record<string, unknown>)
+      }
+    }
+    child.stdout?.on('data', onData)
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${kind} exited with ${String(code)}`)) })
   })
   return { info, child, stop: () => { child.kill('SIGKILL') } }

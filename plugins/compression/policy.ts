@@ -25,6 +25,19 @@ export const COMPRESSIBLE_TYPES = /^(?:text\/(?!event-stream)|application\/(?:[\
 
 type HeaderValue = string | number | string[] | undefined
 
+/** Content types seen, and whether they compress: a response checks one Map entry, not the pattern (bounded). */
+const compressibleByType = new Map<string, boolean>()
+const MAX_REMEMBERED_TYPES = 256
+
+function isCompressibleType (contentType: string): boolean {
+  let known = compressibleByType.get(contentType)
+  if (known === undefined) {
+    known = COMPRESSIBLE_TYPES.test(contentType)
+    if (compressibleByType.size < MAX_REMEMBERED_TYPES) compressibleByType.set(contentType, known)
+  }
+  return known
+}
+
 /** The facts of a response the policy looks at. */
 export interface ResponseFacts {
   method: string
@@ -48,7 +61,7 @@ export function mayCompress (facts: ResponseFacts, threshold: number): boolean {
   if (status < 200 || status === 204 || status === 206 || status === 304) return false
   if (facts.contentRange !== undefined) return false
   if (facts.contentEncoding !== undefined && facts.contentEncoding !== 'identity') return false
-  if (typeof facts.contentType !== 'string' || !COMPRESSIBLE_TYPES.test(facts.contentType)) return false
+  if (typeof facts.contentType !== 'string' || !isCompressibleType(facts.contentType)) return false
   if (typeof facts.cacheControl === 'string' && /(?:^|[\s,])no-transform(?:$|[\s,;])/i.test(facts.cacheControl)) return false
   const length = facts.bufferedLength ?? (facts.contentLength === undefined ? undefined : Number(facts.contentLength))
   if (length !== undefined && length < threshold) return false
