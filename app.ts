@@ -14,6 +14,7 @@ import { health } from './plugins/health/index.js'
 import { toErrorBody, NoRouteError } from './lib/errors.js'
 import { compileTrust } from './lib/trust.js'
 import { originFormOf } from './lib/request-target.js'
+import { accessLogFields } from './lib/access-log.js'
 import { gatewayRoutes } from './routes/index.js'
 import { fastifyServerOptions, applyServerLimits, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { securityHeaders } from './plugins/security-headers/index.js'
@@ -65,17 +66,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // One access line per request at `info`; below that, no hook on the request path at all.
   if (options.logger !== false && ['info', 'debug', 'trace'].includes(env.logLevel)) {
     app.addHook('onResponse', (request, reply, done) => {
-      const exchange = request.switchyard
-      request.log.info({
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        pool: exchange?.pool.name,
-        target: exchange?.target?.id,
-        pickedBy: exchange?.pickedBy,
-        retries: exchange?.retries
-      }, 'access')
+      request.log.info(accessLogFields(request, reply), 'access')
       done()
     })
   }

@@ -102,6 +102,8 @@ export class Exchange {
   fromUpstream = false
   /** Time to the upstream's response headers (ms), -1 when none. */
   upstreamMs = -1
+  /** Response body bytes written (before compression), for the access log. */
+  bytesSent = 0
   /** Cache outcome for the access log (`hit`, `miss`, `stale`…), set by the cache link. */
   cacheStatus: string | undefined = undefined
 
@@ -191,8 +193,12 @@ export class Exchange {
     if (final !== null && final !== undefined) setHeader(this.responseHeaders, 'content-length', String(final.length))
     this.writeHead()
     const res = this.res as ServerResponse
-    if (final === null || final === undefined || this.req.method === 'HEAD' || status === 204 || status === 304) res.end()
-    else res.end(final)
+    if (final === null || final === undefined || this.req.method === 'HEAD' || status === 204 || status === 304) {
+      res.end()
+    } else {
+      this.bytesSent = final.length
+      res.end(final)
+    }
   }
 
   /** Answer with the gateway's JSON error body for `error` (its status), plus `headers`. */

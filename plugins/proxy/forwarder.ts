@@ -182,6 +182,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     const upstream = this.upstream as UpstreamRoute
     if (this.sink === undefined && !this.startClientResponse()) return false
     const sink = this.sink as Writable
+    this.bytesSent += chunk.length
     if (sink.write(chunk)) {
       upstream.idleDeadlines.add(this, Date.now())
       return true
