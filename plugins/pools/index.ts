@@ -12,7 +12,7 @@ import { PoolRegistry } from './registry.js'
 import { PoolsConfigSchema, type PoolConfigInput } from './options.js'
 import { BALANCER_NAMES, type BalancerName } from './balancers/index.js'
 import { ConfigError } from '../../lib/validate.js'
-import { resolveStickySecret } from '../sticky/secret.js'
+import { resolveStickySecret } from '../../lib/sticky-secret.js'
 
 export interface PoolsPluginOptions {
   /** Pools by name, each with its targets and options (see SPEC.md). */

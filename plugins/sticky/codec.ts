@@ -15,6 +15,7 @@
  * Framework-free; no state but the key.
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { MIN_STICKY_SECRET_BYTES } from '../../lib/sticky-secret.js'
 
 export const STICKY_COOKIE_VERSION = 1
 const HEADER_BYTES = 5
@@ -28,7 +29,7 @@ const TARGET_ID = /^[\x21-\x7E]{1,64}$/
 /** How far in the future an issue time may lie (clocks of several instances differ). */
 export const MAX_CLOCK_SKEW_SECONDS = 300
 /** Shortest secret accepted, in bytes. */
-export const MIN_STICKY_SECRET_BYTES = 16
+export { MIN_STICKY_SECRET_BYTES }
 
 export interface StickyCookieCodecOptions {
   /** Signing key shared by every gateway instance that must honour the cookies (≥ 16 bytes). */

@@ -3,8 +3,10 @@
  * made at start (honoured by this instance only, until it restarts).
  */
 import { randomBytes } from 'node:crypto'
-import { ConfigError } from '../../lib/validate.js'
-import { MIN_STICKY_SECRET_BYTES } from './codec.js'
+import { ConfigError } from './validate.js'
+
+/** Shortest sticky secret accepted (bytes): an HMAC-SHA256 key below 128 bits is guessable. */
+export const MIN_STICKY_SECRET_BYTES = 16
 
 /** Bytes of the random secret made when none is configured. */
 export const RANDOM_SECRET_BYTES = 32
