@@ -44,7 +44,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     return503OnClosing: true,
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
-    ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
+    ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls), { maxConcurrentStreams: env.h2MaxStreams }) : {})
   } as FastifyServerOptions) as unknown as FastifyInstance
   applyServerLimits(app.server, serverLimits(env))
   app.setNotFoundHandler((_request, reply) => {

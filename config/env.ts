@@ -8,6 +8,7 @@ import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS
 } from '../plugins/request-hygiene/index.js'
 import { MIN_STICKY_SECRET_BYTES } from '../plugins/sticky/codec.js'
+import { DEFAULT_H2_MAX_CONCURRENT_STREAMS } from '../plugins/tls/server-options.js'
 
 export type Env = Record<string, string | undefined>
 
@@ -40,6 +41,8 @@ export interface GatewayEnv {
   tlsKey: string | undefined
   /** Plain-HTTP port that redirects to HTTPS (TLS only). */
   httpRedirectPort: number | undefined
+  /** Concurrent streams per HTTP/2 client connection (TLS only). */
+  h2MaxStreams: number
   compression: boolean
   compressionThreshold: number
   securityHeaders: boolean
@@ -109,6 +112,7 @@ export function readEnv (env: Env): GatewayEnv {
     tlsCert,
     tlsKey,
     httpRedirectPort,
+    h2MaxStreams: integer(env, 'GATEWAY_H2_MAX_STREAMS', DEFAULT_H2_MAX_CONCURRENT_STREAMS, 1, 1_000_000),
     compression: oneOf(env, 'GATEWAY_COMPRESSION', ['on', 'off'], 'on') === 'on',
     compressionThreshold: integer(env, 'GATEWAY_COMPRESSION_THRESHOLD', 1024, 0, Number.MAX_SAFE_INTEGER),
     securityHeaders: oneOf(env, 'GATEWAY_SECURITY_HEADERS', ['on', 'off'], 'on') === 'on',

@@ -111,6 +111,6 @@ export const tlsTermination = fp(tlsPlugin, {
 })
 export default tlsTermination
 export { readCertificatePair, type CertificateFiles, type CertificatePair, type CertificateFields } from './certificates.js'
-export { httpsServerOptions, DEFAULT_MIN_TLS_VERSION, type HttpsServerOptions } from './server-options.js'
+export { httpsServerOptions, DEFAULT_MIN_TLS_VERSION, DEFAULT_H2_MAX_CONCURRENT_STREAMS, type HttpsServerOptions, type HttpsTuning } from './server-options.js'
 export { CertificateReloader, type ReloadResult } from './reloader.js'
 export { createRedirectServer, httpsLocation } from './redirect.js'
