@@ -55,7 +55,7 @@ const responseCachePlugin: FastifyPluginAsync<ResponseCacheOptions> = async (fas
     if (typeof options.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl)) {
       throw new ConfigError('redisUrl', `must be a redis:// URL when store is "redis", got ${JSON.stringify(options.redisUrl)}`)
     }
-    store = new RedisStore({ url: options.redisUrl, onError: (err) => { fastify.log.warn({ err: err.message }, 'cache: redis unavailable, forwarding without cache') } })
+    store = await RedisStore.connect({ url: options.redisUrl, log: fastify.log })
   } else if (kind === 'memory') {
     store = new MemoryStore(maxBytes)
   } else {
@@ -65,7 +65,8 @@ const responseCachePlugin: FastifyPluginAsync<ResponseCacheOptions> = async (fas
   fastify.switchyard.cache = shared
   if (store instanceof RedisStore) {
     fastify.addHook('onReady', async () => {
-      if (!await store.ready(REDIS_READY_WAIT_MS)) fastify.log.warn('cache: redis not reachable yet; requests are forwarded until it is')
+      // Not reachable: the client's breaker has logged it once; requests are forwarded until it is.
+      await store.ready(REDIS_READY_WAIT_MS)
     })
   }
   fastify.addHook('onClose', async () => { await shared.close() })

@@ -11,9 +11,10 @@
  * IETF draft names, as the plugin's `enableDraftSpec` has them) on every
  * limited response, and `Retry-After` with a 429.
  *
- * Redis down → fail open: the request passes unlimited (the plugin's
- * `skipOnError`), the outage is logged once, the client never waits longer
- * than the command timeout.
+ * Redis down or hung → fail open: the request passes unlimited (the plugin's
+ * `skipOnError`); after the first timeout the client's circuit breaker
+ * (`lib/redis.ts`) fails updates at once until Redis answers again, and the
+ * outage is logged once when it starts and once when it ends.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
@@ -23,7 +24,7 @@ import type { Redis } from 'ioredis'
 import { ConfigError } from '../../lib/validate.js'
 import { toErrorBody } from '../proxy/errors.js'
 import { compileKey } from './key.js'
-import { createRateLimitRedis, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
+import { createRateLimitRedis, guardRateLimitRedis, redisCounterStore, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
 
 export const RateLimitedError = createError('SWITCHYARD_RATE_LIMITED', 'Too many requests, retry later', 429)
 
@@ -63,23 +64,19 @@ declare module 'fastify' {
 
 const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, options) => {
   if (options.global !== undefined) checkRule(options.global, 'global')
-  let redis = options.redis
-  if (redis === undefined && options.redisUrl !== undefined) {
-    const client = createRateLimitRedis(options.redisUrl, fastify.log, options.redisOptions)
-    redis = client
-    fastify.addHook('onClose', async () => {
-      client.removeAllListeners('close')
-      client.disconnect()
-    })
-    const ready = await waitForReady(client, options.redisOptions?.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS)
-    if (!ready) fastify.log.warn('rate-limit Redis not reachable at start: requests pass without rate limiting until it is')
+  // Not reachable at start: the client's breaker logs it once and requests pass meanwhile.
+  const redis = options.redis !== undefined
+    ? guardRateLimitRedis(options.redis, fastify.log)
+    : options.redisUrl !== undefined ? await createRateLimitRedis(options.redisUrl, fastify.log, options.redisOptions) : undefined
+  if (redis !== undefined) {
+    fastify.addHook('onClose', async () => { await redis.close() })
+    await waitForReady(redis, options.redisOptions?.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS)
   }
   await fastify.register(fastifyRateLimit, {
     global: false,
     skipOnError: true,
     enableDraftSpec: true,
-    nameSpace: REDIS_NAMESPACE,
-    ...(redis !== undefined ? { redis } : {})
+    ...(redis !== undefined ? { store: redisCounterStore(redis, REDIS_NAMESPACE) } : {})
   })
 
   const limits: RateLimits = {
@@ -148,4 +145,4 @@ export async function createRouteRateLimitHook (fastify: FastifyInstance, rule: 
 }
 
 export { compileKey, type RateLimitKeySpec } from './key.js'
-export { createRateLimitRedis, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
+export { createRateLimitRedis, redisCounterStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
