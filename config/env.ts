@@ -3,6 +3,7 @@
  * Each bad value throws a ConfigError naming the variable and what was expected.
  */
 import { ConfigError } from '../lib/validate.js'
+import { isLoopbackHost } from '../lib/loopback.js'
 import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
 import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS
@@ -93,6 +94,11 @@ export function readEnv (env: Env): GatewayEnv {
     throw new ConfigError('GATEWAY_HEALTH_PATH', `must be a path starting with "/", got "${healthPath}"`)
   }
   const upstreams = optional(env, 'GATEWAY_UPSTREAMS')
+  const adminHost = optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1'
+  const adminToken = optional(env, 'GATEWAY_ADMIN_TOKEN')
+  if (adminToken === undefined && !isLoopbackHost(adminHost)) {
+    throw new ConfigError('GATEWAY_ADMIN_HOST', `is "${adminHost}", beyond loopback, and GATEWAY_ADMIN_TOKEN is not set: set GATEWAY_ADMIN_TOKEN (the admin listener shows backend addresses and can drain targets) or bind 127.0.0.1`)
+  }
   return {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -121,8 +127,8 @@ export function readEnv (env: Env): GatewayEnv {
     hstsMaxAge: integer(env, 'GATEWAY_HSTS_MAX_AGE', 31_536_000, 0, 1_000_000_000),
     trustProxy: parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY')),
     adminPort: integer(env, 'GATEWAY_ADMIN_PORT', 9901, 0, 65535),
-    adminHost: optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1',
-    adminToken: optional(env, 'GATEWAY_ADMIN_TOKEN'),
+    adminHost,
+    adminToken,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')
   }
 }

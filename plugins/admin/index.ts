@@ -7,6 +7,7 @@
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
+import { isLoopbackHost } from '../../lib/loopback.js'
 import { describePools } from './status.js'
 import { createTokenCheck } from './token.js'
 import { createMetricsRegistry } from './metrics.js'
@@ -17,7 +18,7 @@ export const DEFAULT_ADMIN_HOST = '127.0.0.1'
 export interface AdminOptions {
   /** Port of the admin listener (0 = any free port). Default 9901. */
   port?: number
-  /** Address of the admin listener. Default `127.0.0.1`. */
+  /** Address of the admin listener. Default `127.0.0.1`; beyond loopback `token` is required. */
   host?: string
   /** When set, `/status` (and every route but `/health`) needs `Authorization: Bearer <token>`. */
   token?: string
@@ -34,6 +35,9 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   const port = options.port ?? DEFAULT_ADMIN_PORT
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('port', `must be an integer 0-65535, got ${String(port)}`)
   const host = options.host ?? DEFAULT_ADMIN_HOST
+  if (!isLoopbackHost(host) && (options.token === undefined || options.token === '')) {
+    throw new ConfigError('host', `is "${host}", beyond loopback: set token too (/status shows backend addresses, drain needs no other check), or bind 127.0.0.1`)
+  }
   const admin = Fastify({ loggerInstance: fastify.log.child({ listener: 'admin' }), logController: new LogController({ disableRequestLogging: true }) })
   const authorized = createTokenCheck(options.token)
 
