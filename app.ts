@@ -23,6 +23,8 @@ import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
+/** A start that failed exits at the latest this long after closing what had started. */
+const FAILED_START_EXIT_MS = 2000
 
 export interface BuildOptions {
   /** Log as the app would (default) or not at all (tests, benchmarks). */
@@ -135,11 +137,14 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
     config.pools = { demo: { targets: demo.urls }, 'demo-sticky': { targets: demo.urls, sticky: { cookie: 'sy_demo', sameSite: 'Lax' } } }
     config.routes = [{ path: '/', pool: 'demo' }, { path: '/sticky', pool: 'demo-sticky', stripPrefix: true }]
   }
-  let app: FastifyInstance
+  let app: FastifyInstance | undefined
   try {
     app = await buildGateway(config)
     await app.listen({ host: config.env.host, port: config.env.port })
   } catch (err) {
+    // A listener that failed (port in use, …): close what did start (admin,
+    // redirect listener, health checks, Redis) so nothing keeps running half-up.
+    await app?.close().catch(() => {})
     await demo?.close()
     throw err
   }
@@ -184,6 +189,8 @@ export async function main (): Promise<void> {
       process.stderr.write(`switchyard: failed to start: ${(err as Error).message}\n`)
     }
     process.exitCode = 1
+    // Everything is closed; should a handle still hold the event loop, exit anyway.
+    setTimeout(() => process.exit(1), FAILED_START_EXIT_MS).unref()
     return
   }
   // SIGHUP reloads (the config file's targets, the TLS certificate) rather than stopping.
