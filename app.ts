@@ -111,6 +111,9 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     })
   }
   if (env.compression) await app.register(compression, { threshold: env.compressionThreshold })
+  // GATEWAY_HEALTH_ROUTE: answered by the gateway itself, for a balancer in front; while the app
+  // drains Fastify answers 503 (return503OnClosing) before any handler runs.
+  if (env.healthRoute !== undefined) app.get(env.healthRoute, async () => ({ status: 'ok' }))
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
   if (cached) await app.register(cachePurge)
@@ -132,6 +135,8 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
   const config = loadConfig(envVars)
   let demo: DemoBackends | undefined
   if (config.demo) {
+    // No upstream configured (perhaps a mistyped variable): nothing to expose beyond this machine.
+    if ((envVars.HOST ?? '').trim() === '') config.env.host = '127.0.0.1'
     demo = await startDemoBackends(3)
     // The same backends twice: balanced at `/`, and with sticky cookies at `/sticky`.
     config.pools = { demo: { targets: demo.urls }, 'demo-sticky': { targets: demo.urls, sticky: { cookie: 'sy_demo', sameSite: 'Lax' } } }

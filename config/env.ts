@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../lib/validate.js'
 import { isLoopbackHost } from '../lib/loopback.js'
+import { closestName } from '../lib/edit-distance.js'
 import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
 import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS
@@ -23,6 +24,8 @@ export interface GatewayEnv {
   stickySecret: string | undefined
   healthPath: string | undefined
   healthIntervalMs: number
+  /** A path the gateway answers itself on the main listener (200, 503 while draining). */
+  healthRoute: string | undefined
   cache: 'off' | 'memory' | 'redis'
   cacheMaxBytes: number
   redisUrl: string | undefined
@@ -61,9 +64,34 @@ export interface GatewayEnv {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Every `GATEWAY_*` variable the app reads (also in `.env.example` and README's table). */
+export const KNOWN_VARIABLES = [
+  'GATEWAY_UPSTREAMS', 'GATEWAY_CONFIG', 'GATEWAY_BALANCER',
+  'GATEWAY_STICKY_COOKIE', 'GATEWAY_STICKY_SECRET',
+  'GATEWAY_HEALTH_PATH', 'GATEWAY_HEALTH_INTERVAL_MS', 'GATEWAY_HEALTH_ROUTE',
+  'GATEWAY_CACHE', 'GATEWAY_CACHE_MAX_BYTES', 'GATEWAY_REDIS_URL',
+  'GATEWAY_RATE_LIMIT_MAX', 'GATEWAY_RATE_LIMIT_WINDOW_MS',
+  'GATEWAY_MAX_HEADER_BYTES', 'GATEWAY_BODY_LIMIT_BYTES', 'GATEWAY_HEADERS_TIMEOUT_MS',
+  'GATEWAY_REQUEST_TIMEOUT_MS', 'GATEWAY_KEEPALIVE_TIMEOUT_MS',
+  'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY', 'GATEWAY_HTTP_REDIRECT_PORT', 'GATEWAY_H2_MAX_STREAMS', 'GATEWAY_HSTS_MAX_AGE',
+  'GATEWAY_COMPRESSION', 'GATEWAY_COMPRESSION_THRESHOLD',
+  'GATEWAY_SECURITY_HEADERS', 'GATEWAY_CSP', 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS',
+  'GATEWAY_TRUST_PROXY',
+  'GATEWAY_ADMIN_PORT', 'GATEWAY_ADMIN_HOST', 'GATEWAY_ADMIN_TOKEN'
+] as const
+
+/** A mistyped variable would be silently ignored: refuse any `GATEWAY_*` name we don't read. */
+export function checkVariableNames (env: Env): void {
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('GATEWAY_') || (KNOWN_VARIABLES as readonly string[]).includes(name)) continue
+    throw new ConfigError(name, `is not a known variable: did you mean ${closestName(name, KNOWN_VARIABLES) as string}? (.env.example lists them all)`)
+  }
+}
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
 
 export function readEnv (env: Env): GatewayEnv {
+  checkVariableNames(env)
   const cache = oneOf(env, 'GATEWAY_CACHE', ['off', 'memory', 'redis'], 'off') as GatewayEnv['cache']
   const redisUrl = optional(env, 'GATEWAY_REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
@@ -93,6 +121,10 @@ export function readEnv (env: Env): GatewayEnv {
   if (healthPath !== undefined && !healthPath.startsWith('/')) {
     throw new ConfigError('GATEWAY_HEALTH_PATH', `must be a path starting with "/", got "${healthPath}"`)
   }
+  const healthRoute = optional(env, 'GATEWAY_HEALTH_ROUTE')
+  if (healthRoute !== undefined && !/^\/[A-Za-z0-9._~!$&'()+,;=@%/-]*$/.test(healthRoute)) {
+    throw new ConfigError('GATEWAY_HEALTH_ROUTE', `must be a literal path starting with "/" (no ":" or "*"), got "${healthRoute}"`)
+  }
   const upstreams = optional(env, 'GATEWAY_UPSTREAMS')
   const adminHost = optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1'
   const adminToken = optional(env, 'GATEWAY_ADMIN_TOKEN')
@@ -109,6 +141,7 @@ export function readEnv (env: Env): GatewayEnv {
     stickySecret,
     healthPath,
     healthIntervalMs: integer(env, 'GATEWAY_HEALTH_INTERVAL_MS', 5000, 10, 3_600_000),
+    healthRoute,
     cache,
     cacheMaxBytes: integer(env, 'GATEWAY_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     redisUrl,

@@ -1,7 +1,7 @@
 /**
  * `switchyard-admin`: a separate listener (loopback by default) with
- * `/health` (the gateway itself), `/status` (pools and targets, JSON) and
- * `/metrics` (Prometheus text).
+ * `/health` (the gateway itself: 200, or 503 while it drains on close),
+ * `/status` (pools and targets, JSON) and `/metrics` (Prometheus text).
  * Not part of the request chain; reads `fastify.switchyard`.
  */
 import fp from 'fastify-plugin'
@@ -47,7 +47,13 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
       await reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'Admin token required' })
     }
   })
-  admin.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
+  // Draining (the app is closing, e.g. on SIGTERM): in-flight requests finish, no new work wanted.
+  let draining = false
+  fastify.addHook('preClose', (done) => { draining = true; done() })
+  admin.get('/health', async (_request, reply) => {
+    if (draining) return await reply.code(503).send({ status: 'draining', uptimeSeconds: Math.round(process.uptime()) })
+    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) }
+  })
   admin.get('/status', async () => describePools(fastify.switchyard.pools))
   const metrics = createMetricsRegistry(fastify.switchyard.pools)
   admin.get('/metrics', async (_request, reply) => {
