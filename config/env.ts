@@ -2,7 +2,7 @@
  * The bundled app's environment variables (SPEC.md), parsed and checked.
  * Each bad value throws a ConfigError naming the variable and what was expected.
  */
-import { ConfigError } from '../lib/validate.js'
+import { ConfigError, isIpRange, parseBoolean } from '../lib/validate.js'
 import { isLoopbackHost } from '../lib/loopback.js'
 import { closestName } from '../lib/edit-distance.js'
 import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
@@ -152,9 +152,9 @@ export function readEnv (env: Env): GatewayEnv {
     tlsKey,
     httpRedirectPort,
     h2MaxStreams: integer(env, 'GATEWAY_H2_MAX_STREAMS', DEFAULT_H2_MAX_CONCURRENT_STREAMS, 1, 1_000_000),
-    compression: oneOf(env, 'GATEWAY_COMPRESSION', ['on', 'off'], 'on') === 'on',
+    compression: boolean(env, 'GATEWAY_COMPRESSION', true),
     compressionThreshold: integer(env, 'GATEWAY_COMPRESSION_THRESHOLD', 1024, 0, Number.MAX_SAFE_INTEGER),
-    securityHeaders: oneOf(env, 'GATEWAY_SECURITY_HEADERS', ['on', 'off'], 'on') === 'on',
+    securityHeaders: boolean(env, 'GATEWAY_SECURITY_HEADERS', true),
     csp: optional(env, 'GATEWAY_CSP'),
     securityHeadersBackendWins: headerList(env, 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS'),
     hstsMaxAge: integer(env, 'GATEWAY_HSTS_MAX_AGE', 31_536_000, 0, 1_000_000_000),
@@ -203,6 +203,15 @@ function optionalInteger (env: Env, name: string, min: number, max: number): num
   return n
 }
 
+/** The one boolean parser of the app: on/off, true/false, 1/0 (any case). */
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name)
+  if (value === undefined) return fallback
+  const parsed = parseBoolean(value)
+  if (parsed === undefined) throw new ConfigError(name, `must be on/off, true/false or 1/0; got "${value}"`)
+  return parsed
+}
+
 function oneOf (env: Env, name: string, allowed: readonly string[], fallback: string): string {
   const value = optional(env, name)
   if (value === undefined) return fallback
@@ -223,23 +232,28 @@ function headerList (env: Env, name: string): string[] {
 function parseUpstreams (value: string): string[] {
   const urls = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
   if (urls.length === 0) throw new ConfigError('GATEWAY_UPSTREAMS', 'must list at least one http:// URL')
+  const seen = new Set<string>()
   for (const url of urls) {
     if (!/^https?:\/\/[^/?#@]+\/?$/.test(url)) {
       throw new ConfigError('GATEWAY_UPSTREAMS', `must be comma-separated http(s):// origins (no path), got "${url}"`)
     }
+    const normal = url.toLowerCase().replace(/\/+$/, '')
+    if (seen.has(normal)) throw new ConfigError('GATEWAY_UPSTREAMS', `lists "${url}" twice`)
+    seen.add(normal)
   }
   return urls
 }
 
-/** `true`/`false`, a hop count, or a comma-separated list of addresses/CIDRs. */
+/** `true`/`false` (or on/off), a hop count, or a comma-separated list of addresses/CIDRs. */
 export function parseTrustProxy (value: string | undefined): boolean | number | string[] {
-  if (value === undefined || value === 'false') return false
-  if (value === 'true') return true
+  if (value === undefined) return false
   if (/^\d+$/.test(value)) return Number(value)
+  const flag = parseBoolean(value)
+  if (flag !== undefined) return flag
   const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
   for (const entry of list) {
-    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
-      throw new ConfigError('GATEWAY_TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${entry}"`)
+    if (!isIpRange(entry)) {
+      throw new ConfigError('GATEWAY_TRUST_PROXY', `must be true, false, a hop count or IP addresses/CIDR ranges (IPv4 prefix ≤ 32, IPv6 ≤ 128), got "${entry}"`)
     }
   }
   return list
