@@ -95,3 +95,15 @@ export function parseBoolean (value: string): boolean | undefined {
     default: return undefined
   }
 }
+
+/** Option names Fastify itself gives meaning to in `register(plugin, options)`. */
+const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers']
+
+/** A plugin's options may hold only `known` names: a misspelt option would be ignored silently. */
+export function refuseUnknownOptions (options: object | undefined, known: readonly string[], plugin: string): void {
+  if (options === undefined || options === null) return
+  for (const name of Object.keys(options)) {
+    if (known.includes(name) || FASTIFY_REGISTER_OPTIONS.includes(name)) continue
+    throw new ConfigError(name, `is not an option of ${plugin} (known: ${known.join(', ')})`)
+  }
+}

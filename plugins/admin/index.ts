@@ -6,7 +6,7 @@
  */
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { isLoopbackHost } from '../../lib/loopback.js'
 import { describePools } from './status.js'
 import { createTokenCheck } from './token.js'
@@ -32,6 +32,7 @@ declare module 'fastify' {
 }
 
 const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['port', 'host', 'token'], 'switchyard-admin')
   const port = options.port ?? DEFAULT_ADMIN_PORT
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('port', `must be an integer 0-65535, got ${String(port)}`)
   const host = options.host ?? DEFAULT_ADMIN_HOST

@@ -12,7 +12,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { ConfigError, validateWithSchema } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions, validateWithSchema } from '../../lib/validate.js'
 import { primaryKeyOfUrl } from './key.js'
 import { createCacheLink } from './link.js'
 import { MemoryStore, DEFAULT_CACHE_MAX_BYTES } from './memory-store.js'
@@ -44,6 +44,7 @@ declare module '../pools/index.js' {
 const REDIS_READY_WAIT_MS = 2000
 
 const responseCachePlugin: FastifyPluginAsync<ResponseCacheOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['store', 'maxBytes', 'redisUrl', 'allRoutes', 'customStore'], 'switchyard-cache')
   if (!fastify.hasDecorator('switchyard')) throw new ConfigError('cache', 'needs the switchyard-pools plugin registered first')
   const maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) throw new ConfigError('maxBytes', `must be an integer of at least 1024 bytes, got ${String(options.maxBytes)}`)

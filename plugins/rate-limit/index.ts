@@ -21,7 +21,7 @@ import fp from 'fastify-plugin'
 import fastifyRateLimit from '@fastify/rate-limit'
 import createError from '@fastify/error'
 import type { Redis } from 'ioredis'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { toErrorBody } from '../proxy/errors.js'
 import { compileKey } from './key.js'
 import { createRateLimitRedis, guardRateLimitRedis, redisCounterStore, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
@@ -63,6 +63,7 @@ declare module 'fastify' {
 }
 
 const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['global', 'redisUrl', 'redis', 'redisOptions'], 'switchyard-rate-limit')
   if (options.global !== undefined) checkRule(options.global, 'global')
   // Not reachable at start: the client's breaker logs it once and requests pass meanwhile.
   const redis = options.redis !== undefined

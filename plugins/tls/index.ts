@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import type { Server as TlsServer } from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { CertificateReloader, type ReloadResult, type SecureContextHolder } from './reloader.js'
 import { createRedirectServer } from './redirect.js'
 import { answerPlainHttpOnTlsPort } from './plain-http.js'
@@ -55,6 +55,7 @@ declare module 'fastify' {
 const DEFAULT_REDIRECT_HOST = '0.0.0.0'
 
 const tlsPlugin: FastifyPluginAsync<TlsOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['certPath', 'keyPath', 'fields', 'reloadSignal', 'redirectPort', 'redirectHost', 'publicHttpsPort'], 'switchyard-tls')
   for (const name of ['certPath', 'keyPath'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(name, 'must be a PEM file path')
   }
