@@ -24,6 +24,8 @@ import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
+/** A start that failed exits at the latest this long after closing what had started. */
+const FAILED_START_EXIT_MS = 2000
 
 export interface BuildOptions {
   /** Log as the app would (default) or not at all (tests, benchmarks). */
@@ -49,7 +51,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     rewriteUrl: originFormOf,
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
-    ...(tls !== undefined && tlsPlugin !== undefined ? tlsPlugin.httpsServerOptions(tlsPlugin.readCertificatePair(tls)) : {})
+    ...(tls !== undefined && tlsPlugin !== undefined ? tlsPlugin.httpsServerOptions(tlsPlugin.readCertificatePair(tls), { maxConcurrentStreams: env.h2MaxStreams }) : {})
   } as FastifyServerOptions) as unknown as FastifyInstance
   applyServerLimits(app.server, serverLimits(env))
   // PROXY protocol: GATEWAY_TRUST_PROXY peers must open with a v1/v2 header; it sets the client address.
@@ -111,6 +113,9 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     })
   }
   if (env.compression) await app.register(compression, { threshold: env.compressionThreshold, appRoutes: false })
+  // GATEWAY_HEALTH_ROUTE: answered by the gateway itself, for a balancer in front; while the app
+  // drains Fastify answers 503 (return503OnClosing) before any handler runs.
+  if (env.healthRoute !== undefined) app.get(env.healthRoute, async () => ({ status: 'ok' }))
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
   if (cachePlugin !== undefined) await app.register(cachePlugin.cachePurge)
@@ -132,16 +137,21 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
   const config = loadConfig(envVars)
   let demo: DemoBackends | undefined
   if (config.demo) {
+    // No upstream configured (perhaps a mistyped variable): nothing to expose beyond this machine.
+    if ((envVars.HOST ?? '').trim() === '') config.env.host = '127.0.0.1'
     demo = await startDemoBackends(3)
     // The same backends twice: balanced at `/`, and with sticky cookies at `/sticky`.
     config.pools = { demo: { targets: demo.urls }, 'demo-sticky': { targets: demo.urls, sticky: { cookie: 'sy_demo', sameSite: 'Lax' } } }
     config.routes = [{ path: '/', pool: 'demo' }, { path: '/sticky', pool: 'demo-sticky', stripPrefix: true }]
   }
-  let app: FastifyInstance
+  let app: FastifyInstance | undefined
   try {
     app = await buildGateway(config)
     await app.listen({ host: config.env.host, port: config.env.port })
   } catch (err) {
+    // A listener that failed (port in use, …): close what did start (admin,
+    // redirect listener, health checks, Redis) so nothing keeps running half-up.
+    await app?.close().catch(() => {})
     await demo?.close()
     throw err
   }
@@ -186,6 +196,8 @@ export async function main (): Promise<void> {
       process.stderr.write(`switchyard: failed to start: ${(err as Error).message}\n`)
     }
     process.exitCode = 1
+    // Everything is closed; should a handle still hold the event loop, exit anyway.
+    setTimeout(() => process.exit(1), FAILED_START_EXIT_MS).unref()
     return
   }
   // SIGHUP reloads (the config file's targets, the TLS certificate) rather than stopping.

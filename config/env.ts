@@ -2,12 +2,15 @@
  * The bundled app's environment variables (SPEC.md), parsed and checked.
  * Each bad value throws a ConfigError naming the variable and what was expected.
  */
-import { ConfigError } from '../lib/validate.js'
+import { ConfigError, isIpRange, parseBoolean } from '../lib/validate.js'
+import { isLoopbackHost } from '../lib/loopback.js'
+import { closestName } from '../lib/edit-distance.js'
 import { BALANCER_NAMES, type BalancerName } from '../plugins/pools/balancers/balancer.js'
 import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS
 } from '../plugins/request-hygiene/index.js'
 import { MIN_STICKY_SECRET_BYTES } from '../plugins/sticky/codec.js'
+import { DEFAULT_H2_MAX_CONCURRENT_STREAMS } from '../plugins/tls/server-options.js'
 
 export type Env = Record<string, string | undefined>
 
@@ -21,6 +24,8 @@ export interface GatewayEnv {
   stickySecret: string | undefined
   healthPath: string | undefined
   healthIntervalMs: number
+  /** A path the gateway answers itself on the main listener (200, 503 while draining). */
+  healthRoute: string | undefined
   cache: 'off' | 'memory' | 'redis'
   cacheMaxBytes: number
   redisUrl: string | undefined
@@ -40,6 +45,8 @@ export interface GatewayEnv {
   tlsKey: string | undefined
   /** Plain-HTTP port that redirects to HTTPS (TLS only). */
   httpRedirectPort: number | undefined
+  /** Concurrent streams per HTTP/2 client connection (TLS only). */
+  h2MaxStreams: number
   compression: boolean
   compressionThreshold: number
   securityHeaders: boolean
@@ -59,9 +66,34 @@ export interface GatewayEnv {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Every `GATEWAY_*` variable the app reads (also in `.env.example` and README's table). */
+export const KNOWN_VARIABLES = [
+  'GATEWAY_UPSTREAMS', 'GATEWAY_CONFIG', 'GATEWAY_BALANCER',
+  'GATEWAY_STICKY_COOKIE', 'GATEWAY_STICKY_SECRET',
+  'GATEWAY_HEALTH_PATH', 'GATEWAY_HEALTH_INTERVAL_MS', 'GATEWAY_HEALTH_ROUTE',
+  'GATEWAY_CACHE', 'GATEWAY_CACHE_MAX_BYTES', 'GATEWAY_REDIS_URL',
+  'GATEWAY_RATE_LIMIT_MAX', 'GATEWAY_RATE_LIMIT_WINDOW_MS',
+  'GATEWAY_MAX_HEADER_BYTES', 'GATEWAY_BODY_LIMIT_BYTES', 'GATEWAY_HEADERS_TIMEOUT_MS',
+  'GATEWAY_REQUEST_TIMEOUT_MS', 'GATEWAY_KEEPALIVE_TIMEOUT_MS',
+  'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY', 'GATEWAY_HTTP_REDIRECT_PORT', 'GATEWAY_H2_MAX_STREAMS', 'GATEWAY_HSTS_MAX_AGE',
+  'GATEWAY_COMPRESSION', 'GATEWAY_COMPRESSION_THRESHOLD',
+  'GATEWAY_SECURITY_HEADERS', 'GATEWAY_CSP', 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS',
+  'GATEWAY_TRUST_PROXY',
+  'GATEWAY_ADMIN_PORT', 'GATEWAY_ADMIN_HOST', 'GATEWAY_ADMIN_TOKEN'
+] as const
+
+/** A mistyped variable would be silently ignored: refuse any `GATEWAY_*` name we don't read. */
+export function checkVariableNames (env: Env): void {
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('GATEWAY_') || (KNOWN_VARIABLES as readonly string[]).includes(name)) continue
+    throw new ConfigError(name, `is not a known variable: did you mean ${closestName(name, KNOWN_VARIABLES) as string}? (.env.example lists them all)`)
+  }
+}
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
 
 export function readEnv (env: Env): GatewayEnv {
+  checkVariableNames(env)
   const cache = oneOf(env, 'GATEWAY_CACHE', ['off', 'memory', 'redis'], 'off') as GatewayEnv['cache']
   const redisUrl = optional(env, 'GATEWAY_REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
@@ -91,11 +123,20 @@ export function readEnv (env: Env): GatewayEnv {
   if (healthPath !== undefined && !healthPath.startsWith('/')) {
     throw new ConfigError('GATEWAY_HEALTH_PATH', `must be a path starting with "/", got "${healthPath}"`)
   }
+  const healthRoute = optional(env, 'GATEWAY_HEALTH_ROUTE')
+  if (healthRoute !== undefined && !/^\/[A-Za-z0-9._~!$&'()+,;=@%/-]*$/.test(healthRoute)) {
+    throw new ConfigError('GATEWAY_HEALTH_ROUTE', `must be a literal path starting with "/" (no ":" or "*"), got "${healthRoute}"`)
+  }
   const upstreams = optional(env, 'GATEWAY_UPSTREAMS')
   const trustProxy = parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY'))
   const proxyProtocol = boolean(env, 'GATEWAY_PROXY_PROTOCOL', false)
   if (proxyProtocol && trustProxy === false) {
     throw new ConfigError('GATEWAY_PROXY_PROTOCOL', 'is on but GATEWAY_TRUST_PROXY is not set: name the peers (e.g. the L4 balancer\'s address) allowed to send PROXY headers')
+  }
+  const adminHost = optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1'
+  const adminToken = optional(env, 'GATEWAY_ADMIN_TOKEN')
+  if (adminToken === undefined && !isLoopbackHost(adminHost)) {
+    throw new ConfigError('GATEWAY_ADMIN_HOST', `is "${adminHost}", beyond loopback, and GATEWAY_ADMIN_TOKEN is not set: set GATEWAY_ADMIN_TOKEN (the admin listener shows backend addresses and can drain targets) or bind 127.0.0.1`)
   }
   return {
     host: optional(env, 'HOST') ?? '0.0.0.0',
@@ -107,6 +148,7 @@ export function readEnv (env: Env): GatewayEnv {
     stickySecret,
     healthPath,
     healthIntervalMs: integer(env, 'GATEWAY_HEALTH_INTERVAL_MS', 5000, 10, 3_600_000),
+    healthRoute,
     cache,
     cacheMaxBytes: integer(env, 'GATEWAY_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     redisUrl,
@@ -116,17 +158,18 @@ export function readEnv (env: Env): GatewayEnv {
     tlsCert,
     tlsKey,
     httpRedirectPort,
-    compression: oneOf(env, 'GATEWAY_COMPRESSION', ['on', 'off'], 'on') === 'on',
+    h2MaxStreams: integer(env, 'GATEWAY_H2_MAX_STREAMS', DEFAULT_H2_MAX_CONCURRENT_STREAMS, 1, 1_000_000),
+    compression: boolean(env, 'GATEWAY_COMPRESSION', true),
     compressionThreshold: integer(env, 'GATEWAY_COMPRESSION_THRESHOLD', 1024, 0, Number.MAX_SAFE_INTEGER),
-    securityHeaders: oneOf(env, 'GATEWAY_SECURITY_HEADERS', ['on', 'off'], 'on') === 'on',
+    securityHeaders: boolean(env, 'GATEWAY_SECURITY_HEADERS', true),
     csp: optional(env, 'GATEWAY_CSP'),
     securityHeadersBackendWins: headerList(env, 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS'),
     hstsMaxAge: integer(env, 'GATEWAY_HSTS_MAX_AGE', 31_536_000, 0, 1_000_000_000),
     trustProxy,
     proxyProtocol,
     adminPort: integer(env, 'GATEWAY_ADMIN_PORT', 9901, 0, 65535),
-    adminHost: optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1',
-    adminToken: optional(env, 'GATEWAY_ADMIN_TOKEN'),
+    adminHost,
+    adminToken,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')
   }
 }
@@ -168,21 +211,20 @@ function optionalInteger (env: Env, name: string, min: number, max: number): num
   return n
 }
 
+/** The one boolean parser of the app: on/off, true/false, 1/0 (any case). */
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name)
+  if (value === undefined) return fallback
+  const parsed = parseBoolean(value)
+  if (parsed === undefined) throw new ConfigError(name, `must be on/off, true/false or 1/0; got "${value}"`)
+  return parsed
+}
+
 function oneOf (env: Env, name: string, allowed: readonly string[], fallback: string): string {
   const value = optional(env, name)
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw new ConfigError(name, `must be one of: ${allowed.join(', ')}; got "${value}"`)
   return value
-}
-
-/** on/off, true/false, 1/0. */
-function boolean (env: Env, name: string, fallback: boolean): boolean {
-  const value = optional(env, name)
-  if (value === undefined) return fallback
-  const lower = value.toLowerCase()
-  if (['on', 'true', '1'].includes(lower)) return true
-  if (['off', 'false', '0'].includes(lower)) return false
-  throw new ConfigError(name, `must be on or off (also true/false, 1/0), got "${value}"`)
 }
 
 function headerList (env: Env, name: string): string[] {
@@ -198,23 +240,28 @@ function headerList (env: Env, name: string): string[] {
 function parseUpstreams (value: string): string[] {
   const urls = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
   if (urls.length === 0) throw new ConfigError('GATEWAY_UPSTREAMS', 'must list at least one http:// URL')
+  const seen = new Set<string>()
   for (const url of urls) {
     if (!/^https?:\/\/[^/?#@]+\/?$/.test(url)) {
       throw new ConfigError('GATEWAY_UPSTREAMS', `must be comma-separated http(s):// origins (no path), got "${url}"`)
     }
+    const normal = url.toLowerCase().replace(/\/+$/, '')
+    if (seen.has(normal)) throw new ConfigError('GATEWAY_UPSTREAMS', `lists "${url}" twice`)
+    seen.add(normal)
   }
   return urls
 }
 
-/** `true`/`false`, a hop count, or a comma-separated list of addresses/CIDRs. */
+/** `true`/`false` (or on/off), a hop count, or a comma-separated list of addresses/CIDRs. */
 export function parseTrustProxy (value: string | undefined): boolean | number | string[] {
-  if (value === undefined || value === 'false') return false
-  if (value === 'true') return true
+  if (value === undefined) return false
   if (/^\d+$/.test(value)) return Number(value)
+  const flag = parseBoolean(value)
+  if (flag !== undefined) return flag
   const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
   for (const entry of list) {
-    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
-      throw new ConfigError('GATEWAY_TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${entry}"`)
+    if (!isIpRange(entry)) {
+      throw new ConfigError('GATEWAY_TRUST_PROXY', `must be true, false, a hop count or IP addresses/CIDR ranges (IPv4 prefix ≤ 32, IPv6 ≤ 128), got "${entry}"`)
     }
   }
   return list

@@ -6,6 +6,7 @@ import type { PoolConfigInput } from '../plugins/pools/options.js'
 import type { RouteDeclarationInput } from '../routes/declarations.js'
 import { readEnv, type Env, type GatewayEnv } from './env.js'
 import { readConfigFile } from './file.js'
+import { ConfigError } from '../lib/validate.js'
 
 export interface GatewayConfig {
   env: GatewayEnv
@@ -28,6 +29,11 @@ export function loadConfig (env: Env): GatewayConfig {
     routes = [{ path: '/', pool: 'default' }]
   }
   applyEnvDefaults(pools, parsed)
+  const healthRoute = parsed.healthRoute
+  if (healthRoute !== undefined) {
+    const clash = routes.findIndex((route) => route.path.replace(/\/+$/, '') === healthRoute.replace(/\/+$/, ''))
+    if (clash >= 0) throw new ConfigError('GATEWAY_HEALTH_ROUTE', `"${healthRoute}" is also the path of GATEWAY_CONFIG.routes.${clash}`)
+  }
   return { env: parsed, pools, routes, demo: parsed.configPath === undefined && parsed.upstreams === undefined }
 }
 

@@ -2,6 +2,7 @@
  * Validation of options and config against TypeBox schemas, with errors that
  * name the field: `pools.api.balancer must be one of: round-robin, …`.
  */
+import { isIPv4, isIPv6 } from 'node:net'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 
@@ -67,4 +68,42 @@ function toConfigError (error: ErrorObject, root: string): ConfigError {
       break
   }
   return new ConfigError(field, problem)
+}
+
+/** An IPv4/IPv6 address or CIDR range (prefix within the family's bits), or `loopback`/`linklocal`/`uniquelocal`. */
+export function isIpRange (value: string): boolean {
+  if (value === 'loopback' || value === 'linklocal' || value === 'uniquelocal') return true
+  const slash = value.indexOf('/')
+  const address = slash < 0 ? value : value.slice(0, slash)
+  const bits = isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0
+  if (bits === 0) return false
+  if (slash < 0) return true
+  const prefix = value.slice(slash + 1)
+  if (/^\d{1,3}$/.test(prefix)) return Number(prefix) <= bits
+  // proxy-addr also takes an IPv4 netmask (10.0.0.0/255.0.0.0): ones then zeros only.
+  if (bits !== 32 || !isIPv4(prefix)) return false
+  const mask = prefix.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
+  const inverted = 0xffffffff - mask
+  return (inverted & (inverted + 1)) === 0
+}
+
+/** `on/off`, `true/false`, `1/0` (any case) → boolean; undefined for anything else. */
+export function parseBoolean (value: string): boolean | undefined {
+  switch (value.trim().toLowerCase()) {
+    case 'on': case 'true': case '1': return true
+    case 'off': case 'false': case '0': return false
+    default: return undefined
+  }
+}
+
+/** Option names Fastify itself gives meaning to in `register(plugin, options)`. */
+const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers']
+
+/** A plugin's options may hold only `known` names: a misspelt option would be ignored silently. */
+export function refuseUnknownOptions (options: object | undefined, known: readonly string[], plugin: string): void {
+  if (options === undefined || options === null) return
+  for (const name of Object.keys(options)) {
+    if (known.includes(name) || FASTIFY_REGISTER_OPTIONS.includes(name)) continue
+    throw new ConfigError(name, `is not an option of ${plugin} (known: ${known.join(', ')})`)
+  }
 }

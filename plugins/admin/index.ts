@@ -1,12 +1,13 @@
 /**
  * `switchyard-admin`: a separate listener (loopback by default) with
- * `/health` (the gateway itself), `/status` (pools and targets, JSON) and
- * `/metrics` (Prometheus text).
+ * `/health` (the gateway itself: 200, or 503 while it drains on close),
+ * `/status` (pools and targets, JSON) and `/metrics` (Prometheus text).
  * Not part of the request chain; reads `fastify.switchyard`.
  */
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
+import { isLoopbackHost } from '../../lib/loopback.js'
 import { describePools, describeRoutes, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
 import type { Registry } from 'prom-client'
@@ -17,7 +18,7 @@ export const DEFAULT_ADMIN_HOST = '127.0.0.1'
 export interface AdminOptions {
   /** Port of the admin listener (0 = any free port). Default 9901. */
   port?: number
-  /** Address of the admin listener. Default `127.0.0.1`. */
+  /** Address of the admin listener. Default `127.0.0.1`; beyond loopback `token` is required. */
   host?: string
   /** When set, `/status` (and every route but `/health`) needs `Authorization: Bearer <token>`. */
   token?: string
@@ -31,9 +32,13 @@ declare module 'fastify' {
 }
 
 const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['port', 'host', 'token'], 'switchyard-admin')
   const port = options.port ?? DEFAULT_ADMIN_PORT
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('port', `must be an integer 0-65535, got ${String(port)}`)
   const host = options.host ?? DEFAULT_ADMIN_HOST
+  if (!isLoopbackHost(host) && (options.token === undefined || options.token === '')) {
+    throw new ConfigError('host', `is "${host}", beyond loopback: set token too (/status shows backend addresses, drain needs no other check), or bind 127.0.0.1`)
+  }
   const admin = Fastify({ loggerInstance: fastify.log.child({ listener: 'admin' }), logController: new LogController({ disableRequestLogging: true }) })
   const authorized = createTokenCheck(options.token)
 
@@ -43,7 +48,13 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
       await reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'Admin token required' })
     }
   })
-  admin.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
+  // Draining (the app is closing, e.g. on SIGTERM): in-flight requests finish, no new work wanted.
+  let draining = false
+  fastify.addHook('preClose', (done) => { draining = true; done() })
+  admin.get('/health', async (_request, reply) => {
+    if (draining) return await reply.code(503).send({ status: 'draining', uptimeSeconds: Math.round(process.uptime()) })
+    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) }
+  })
   admin.get('/status', async () => {
     const table = (fastify.switchyard as { routes?: { table: RouteStatusSource } }).routes?.table
     return { ...describePools(fastify.switchyard.pools), routes: table === undefined ? [] : describeRoutes(table) }

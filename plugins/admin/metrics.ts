@@ -10,7 +10,8 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
 /** A registry of its own (no global state) whose gauges read `pools` when scraped. */
 export function createMetricsRegistry (pools: PoolRegistry): Registry {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' })
+  // Default metric names start with process_ or nodejs_ already: switchyard_process_cpu_seconds_total, …
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_' })
 
   // Each metric is filled from the targets by prom-client's collect() hook, just before a scrape.
   const perTarget = (name: string, help: string, kind: 'counter' | 'gauge', read: (target: Target, now: number) => number): void => {

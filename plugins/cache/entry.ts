@@ -38,16 +38,80 @@ export interface VaryMarker {
 
 export type StoredItem = CachedResponse | VaryMarker
 
-/** Bytes an item holds in memory, for the byte bound: body, headers, fixed overhead. */
+/**
+ * What an item costs the process in the memory store, in bytes, calibrated
+ * on Node 20 with `bench/cache-memory.ts` (RSS growth over stored items, not
+ * only their live size: V8 keeps free heap room in proportion to what lives
+ * in it, and malloc keeps freed chunks of churned bodies):
+ *   - per item: the store's slot and Map entry, the item object and its
+ *     numbers, the headers object, the vary list (~700 bytes live);
+ *   - per body: the Buffer, its ArrayBuffer and backing store (~300 bytes)
+ *     on top of its length;
+ *   - per header field: the property and its strings; per string V8's header
+ *     and padding, characters at one byte each (header values are latin1).
+ */
+export const ENTRY_OVERHEAD_BYTES = 1000
+export const BODY_OVERHEAD_BYTES = 300
+export const HEADER_OVERHEAD_BYTES = 64
+export const STRING_OVERHEAD_BYTES = 32
+
+/** Bytes an item holds in memory, for the byte bound: body, headers, key, per-object overheads. */
 export function itemSize (key: string, item: StoredItem): number {
-  let size = 200 + key.length * 2
-  if (item.kind === 'vary') return size + item.names.join('').length * 2
-  size += item.body.length
+  let size = ENTRY_OVERHEAD_BYTES + STRING_OVERHEAD_BYTES + key.length
+  if (item.kind === 'vary') {
+    for (const name of item.names) size += STRING_OVERHEAD_BYTES + name.length
+    return size
+  }
+  size += BODY_OVERHEAD_BYTES + item.body.length
   for (const name in item.headers) {
     const value = item.headers[name] as string | string[]
-    size += 48 + name.length * 2 + (Array.isArray(value) ? value.join('').length : value.length) * 2
+    size += HEADER_OVERHEAD_BYTES + STRING_OVERHEAD_BYTES + name.length
+    if (Array.isArray(value)) {
+      for (const v of value) size += STRING_OVERHEAD_BYTES + 8 + v.length
+    } else {
+      size += STRING_OVERHEAD_BYTES + value.length
+    }
   }
+  if (item.etag !== undefined) size += STRING_OVERHEAD_BYTES + item.etag.length
+  if (item.lastModified !== undefined) size += STRING_OVERHEAD_BYTES + item.lastModified.length
+  for (const name of item.vary) size += STRING_OVERHEAD_BYTES + name.length
   return size
+}
+
+/** A flat copy of `value`: no slice of, or rope over, a larger string kept alive with it. */
+export function ownString (value: string): string {
+  return JSON.parse(JSON.stringify(value)) as string
+}
+
+/**
+ * A copy of `item` that holds only its own bytes, for a store that keeps it
+ * in memory: the body in its own ArrayBuffer (a body that is a slice of a
+ * socket read, or of Buffer's shared pool, would keep the whole read or pool
+ * slab alive), headers in a fresh object of flat strings.
+ */
+export function compactItem (item: StoredItem): StoredItem {
+  if (item.kind === 'vary') return { kind: 'vary', names: item.names.map(ownString) }
+  const source = item.body
+  let body = source
+  if (source.byteOffset !== 0 || source.buffer.byteLength !== source.length) {
+    body = Buffer.allocUnsafeSlow(source.length)
+    source.copy(body)
+  }
+  return {
+    kind: 'response',
+    status: item.status,
+    headers: JSON.parse(JSON.stringify(item.headers)) as StoredHeaders,
+    body,
+    responseTime: item.responseTime,
+    initialAge: item.initialAge,
+    lifetime: item.lifetime,
+    mustRevalidate: item.mustRevalidate,
+    staleWhileRevalidate: item.staleWhileRevalidate,
+    staleIfError: item.staleIfError,
+    etag: item.etag === undefined ? undefined : ownString(item.etag),
+    lastModified: item.lastModified === undefined ? undefined : ownString(item.lastModified),
+    vary: item.vary.map(ownString)
+  }
 }
 
 /** Encode an item for a byte store (Redis): 4-byte meta length, meta JSON, raw body. */

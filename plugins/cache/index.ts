@@ -12,7 +12,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { primaryKeyOfUrl } from './key.js'
 import { MemoryStore, DEFAULT_CACHE_MAX_BYTES } from './memory-store.js'
 import { RedisStore } from './redis-store.js'
@@ -43,6 +43,7 @@ declare module '../pools/index.js' {
 const REDIS_READY_WAIT_MS = 2000
 
 const responseCachePlugin: FastifyPluginAsync<ResponseCacheOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['store', 'maxBytes', 'redisUrl', 'allRoutes', 'customStore'], 'switchyard-cache')
   if (!fastify.hasDecorator('switchyard')) throw new ConfigError('cache', 'needs the switchyard-pools plugin registered first')
   const maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) throw new ConfigError('maxBytes', `must be an integer of at least 1024 bytes, got ${String(options.maxBytes)}`)
@@ -54,7 +55,7 @@ const responseCachePlugin: FastifyPluginAsync<ResponseCacheOptions> = async (fas
     if (typeof options.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl)) {
       throw new ConfigError('redisUrl', `must be a redis:// URL when store is "redis", got ${JSON.stringify(options.redisUrl)}`)
     }
-    store = new RedisStore({ url: options.redisUrl, onError: (err) => { fastify.log.warn({ err: err.message }, 'cache: redis unavailable, forwarding without cache') } })
+    store = await RedisStore.connect({ url: options.redisUrl, log: fastify.log })
   } else if (kind === 'memory') {
     store = new MemoryStore(maxBytes)
   } else {
@@ -64,7 +65,8 @@ const responseCachePlugin: FastifyPluginAsync<ResponseCacheOptions> = async (fas
   fastify.switchyard.cache = shared
   if (store instanceof RedisStore) {
     fastify.addHook('onReady', async () => {
-      if (!await store.ready(REDIS_READY_WAIT_MS)) fastify.log.warn('cache: redis not reachable yet; requests are forwarded until it is')
+      // Not reachable: the client's breaker has logged it once; requests are forwarded until it is.
+      await store.ready(REDIS_READY_WAIT_MS)
     })
   }
   fastify.addHook('onClose', async () => { await shared.close() })

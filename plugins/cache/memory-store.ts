@@ -1,11 +1,13 @@
 /**
- * In-process cache store: an LRU bounded in bytes (bodies, headers and a
- * fixed overhead per item). A `Map` keeps recency order: a hit re-inserts
- * its key at the end, eviction takes from the front. Expired items are
- * dropped when read.
+ * In-process cache store: an LRU bounded in bytes. An item is stored as a
+ * compact copy that holds only its own bytes (`compactItem`: the body in its
+ * own ArrayBuffer, not a slice of a socket read; flat strings), and counted
+ * at what it costs the process: body, headers, key and the objects around
+ * them (`itemSize`). A `Map` keeps recency order: a hit re-inserts its key at
+ * the end, eviction takes from the front. Expired items are dropped when read.
  */
 import type { StoredItem } from './entry.js'
-import { itemSize } from './entry.js'
+import { compactItem, itemSize, ownString } from './entry.js'
 import { primaryOf, VARIANT_SEPARATOR } from './key.js'
 import type { CacheStore } from './store.js'
 
@@ -57,6 +59,8 @@ export class MemoryStore implements CacheStore {
     const old = this.slots.get(key)
     if (old !== undefined) this.remove(key, old)
     if (size > this.maxBytes) return
+    key = ownString(key)
+    item = compactItem(item)
     while (this.used + size > this.maxBytes) {
       const oldest = this.slots.keys().next()
       if (oldest.done === true) break

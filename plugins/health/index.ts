@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { HealthChecker, parseStatusRange } from './health-checker.js'
 import { OutlierDetector } from './outlier-detector.js'
 import { addDrainRoutes } from './drain-routes.js'
@@ -35,6 +35,7 @@ export interface HealthPluginOptions {
 }
 
 const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['adminRoutes', 'drainConnectionsOnClose'], 'switchyard-health')
   const checkers: HealthChecker[] = []
   const detectors: OutlierDetector[] = []
   const pools = fastify.switchyard.pools

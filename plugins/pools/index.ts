@@ -11,7 +11,7 @@ import { validateWithSchema } from '../../lib/validate.js'
 import { PoolRegistry } from './registry.js'
 import { PoolsConfigSchema, type PoolConfigInput } from './options.js'
 import { BALANCER_NAMES, type BalancerName } from './balancers/index.js'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { resolveStickySecret } from '../../lib/sticky-secret.js'
 
 export interface PoolsPluginOptions {
@@ -41,6 +41,7 @@ declare module 'fastify' {
 }
 
 const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['pools', 'defaultBalancer', 'stickySecret'], 'switchyard-pools')
   if (options.defaultBalancer !== undefined && !BALANCER_NAMES.includes(options.defaultBalancer)) {
     throw new ConfigError('defaultBalancer', `must be one of: ${BALANCER_NAMES.join(', ')}`)
   }

@@ -74,7 +74,18 @@ export const PoolsConfigSchema = Type.Record(
   PoolConfigSchema
 )
 
-/** A pool as written in config (defaults optional). */
-export type PoolConfigInput = Omit<Partial<Static<typeof PoolConfigSchema>>, 'targets'> & Pick<Static<typeof PoolConfigSchema>, 'targets'>
+type HealthCheck = Static<typeof HealthCheckSchema>
+type Outlier = Static<typeof OutlierSchema>
+type Sticky = Static<typeof StickySchema>
+type PoolTls = NonNullable<Static<typeof PoolConfigSchema>['tls']>
+
+/** A pool as written in config or plugin options: every field the runtime defaults is optional, nested ones too. */
+export type PoolConfigInput = Omit<Partial<Static<typeof PoolConfigSchema>>, 'targets' | 'health' | 'outlier' | 'sticky' | 'tls'> & Pick<Static<typeof PoolConfigSchema>, 'targets'> & {
+  /** Active health check: `path` is required, the rest defaults. */
+  health?: Pick<HealthCheck, 'path'> & Partial<HealthCheck>
+  outlier?: Partial<Outlier>
+  sticky?: Pick<Sticky, 'cookie'> & Partial<Sticky>
+  tls?: Partial<PoolTls>
+}
 /** A pool after validation, with every default filled in. */
 export type PoolConfig = Static<typeof PoolConfigSchema>

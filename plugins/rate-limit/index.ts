@@ -11,18 +11,19 @@
  * IETF draft names, as the plugin's `enableDraftSpec` has them) on every
  * limited response, and `Retry-After` with a 429.
  *
- * Redis down → fail open: the request passes unlimited (the plugin's
- * `skipOnError`), the outage is logged once, the client never waits longer
- * than the command timeout.
+ * Redis down or hung → fail open: the request passes unlimited (the plugin's
+ * `skipOnError`); after the first timeout the client's circuit breaker
+ * (`lib/redis.ts`) fails updates at once until Redis answers again, and the
+ * outage is logged once when it starts and once when it ends.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { Redis } from 'ioredis'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { toErrorBody } from '../../lib/errors.js'
 import { compileKey } from './key.js'
-import { createRateLimitRedis, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
+import { createRateLimitRedis, guardRateLimitRedis, redisCounterStore, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
 
 import { RateLimitedError } from './errors.js'
 
@@ -81,24 +82,21 @@ declare module 'fastify' {
 }
 
 const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['global', 'redisUrl', 'redis', 'redisOptions'], 'switchyard-rate-limit')
   if (options.global !== undefined) checkRule(options.global, 'global')
-  let redis = options.redis
-  if (redis === undefined && options.redisUrl !== undefined) {
-    const client = createRateLimitRedis(options.redisUrl, fastify.log, options.redisOptions)
-    redis = client
-    fastify.addHook('onClose', async () => {
-      client.removeAllListeners('close')
-      client.disconnect()
-    })
-    const ready = await waitForReady(client, options.redisOptions?.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS)
-    if (!ready) fastify.log.warn('rate-limit Redis not reachable at start: requests pass without rate limiting until it is')
+  // Not reachable at start: the client's breaker logs it once and requests pass meanwhile.
+  const redis = options.redis !== undefined
+    ? guardRateLimitRedis(options.redis, fastify.log)
+    : options.redisUrl !== undefined ? await createRateLimitRedis(options.redisUrl, fastify.log, options.redisOptions) : undefined
+  if (redis !== undefined) {
+    fastify.addHook('onClose', async () => { await redis.close() })
+    await waitForReady(redis, options.redisOptions?.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS)
   }
   await fastify.register(fastifyRateLimit, {
     global: false,
     skipOnError: true,
     enableDraftSpec: true,
-    nameSpace: REDIS_NAMESPACE,
-    ...(redis !== undefined ? { redis } : {})
+    ...(redis !== undefined ? { store: redisCounterStore(redis, REDIS_NAMESPACE) } : {})
   })
 
   const createLimiter = (rule: RateLimitRule, scope: string, field = 'rateLimit'): RateLimiter => limiterOf(fastify, checkRule(rule, field), scope, field)
@@ -171,4 +169,4 @@ export async function ensureRateLimits (fastify: FastifyInstance): Promise<void>
 
 export { createRateLimitLink } from './link.js'
 export { compileKey, type RateLimitKeySpec } from './key.js'
-export { createRateLimitRedis, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
+export { createRateLimitRedis, redisCounterStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'

@@ -4,16 +4,19 @@
  * with HTTP/1.1 fallback):
  *   - certificate reload (`fastify.switchyardTls.reload()`, and on a signal,
  *     e.g. SIGHUP) without dropping open connections;
- *   - an optional plain-HTTP listener that redirects to HTTPS.
+ *   - an optional plain-HTTP listener that redirects to HTTPS;
+ *   - a readable 400 for plain HTTP sent to the TLS port (`plain-http.ts`).
  * Not a link of the request chain: it reads and writes no request state.
  */
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Server as TlsServer } from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { ConfigError } from '../../lib/validate.js'
+import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { CertificateReloader, type ReloadResult, type SecureContextHolder } from './reloader.js'
 import { createRedirectServer } from './redirect.js'
+import { answerPlainHttpOnTlsPort } from './plain-http.js'
 import type { CertificateFields } from './certificates.js'
 
 export interface TlsOptions {
@@ -52,6 +55,7 @@ declare module 'fastify' {
 const DEFAULT_REDIRECT_HOST = '0.0.0.0'
 
 const tlsPlugin: FastifyPluginAsync<TlsOptions> = async (fastify, options) => {
+  refuseUnknownOptions(options, ['certPath', 'keyPath', 'fields', 'reloadSignal', 'redirectPort', 'redirectHost', 'publicHttpsPort'], 'switchyard-tls')
   for (const name of ['certPath', 'keyPath'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(name, 'must be a PEM file path')
   }
@@ -59,6 +63,8 @@ const tlsPlugin: FastifyPluginAsync<TlsOptions> = async (fastify, options) => {
   if (typeof server.setSecureContext !== 'function') {
     throw new ConfigError('certPath', 'needs an HTTPS server: build Fastify with httpsServerOptions(readCertificatePair(…))')
   }
+  // Plain HTTP on this port gets a 400 saying to use https (nginx's behaviour).
+  answerPlainHttpOnTlsPort(fastify.server as unknown as TlsServer)
   const redirectPort = options.redirectPort
   if (redirectPort !== undefined && (!Number.isInteger(redirectPort) || redirectPort < 0 || redirectPort > 65535)) {
     throw new ConfigError('redirectPort', `must be an integer 0-65535, got ${String(redirectPort)}`)
@@ -111,6 +117,6 @@ export const tlsTermination = fp(tlsPlugin, {
 })
 export default tlsTermination
 export { readCertificatePair, type CertificateFiles, type CertificatePair, type CertificateFields } from './certificates.js'
-export { httpsServerOptions, DEFAULT_MIN_TLS_VERSION, type HttpsServerOptions } from './server-options.js'
+export { httpsServerOptions, DEFAULT_MIN_TLS_VERSION, DEFAULT_H2_MAX_CONCURRENT_STREAMS, type HttpsServerOptions, type HttpsTuning } from './server-options.js'
 export { CertificateReloader, type ReloadResult } from './reloader.js'
 export { createRedirectServer, httpsLocation } from './redirect.js'

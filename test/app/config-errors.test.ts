@@ -59,9 +59,13 @@ t.test('YAML config files are read', async (t) => {
   t.equal(config.routes[0]?.path, '/api')
 })
 
-t.test('duplicate route paths are rejected at build time', async (t) => {
+t.test('duplicate route paths are rejected at start, naming the config field', async (t) => {
   const path = writeConfigFile({ pools: { a: { targets: ['http://127.0.0.1:3001'] } }, routes: [{ path: '/x', pool: 'a' }, { path: '/x/', pool: 'a' }] })
-  await t.rejects(buildGateway(loadConfig({ GATEWAY_CONFIG: path, GATEWAY_ADMIN_PORT: '0' }), { logger: false }).then(async (app) => { await app.ready(); await app.close() }), /routes\.1\.path.*declared twice/)
+  await t.rejects(async () => {
+    const app = await buildGateway(loadConfig({ GATEWAY_CONFIG: path, GATEWAY_ADMIN_PORT: '0' }), { logger: false })
+    await app.ready()
+    await app.close()
+  }, /^GATEWAY_CONFIG\.routes\.1\.path.*declared twice/)
 })
 
 t.test('the real app exits non-zero with one line naming the variable', async (t) => {

@@ -12,15 +12,15 @@ t.test('outage: one warning, then one info line when Redis is back', async (t) =
   const lines: Array<{ level: string, msg: string }> = []
   const record = (level: string) => (...args: unknown[]) => { lines.push({ level, msg: String(args.find((a) => typeof a === 'string')) }) }
   const log = { warn: record('warn'), info: record('info'), error: record('error'), debug: () => {}, trace: () => {}, fatal: record('fatal') } as unknown as FastifyBaseLogger
-  const client = createRateLimitRedis(redis.url, log)
-  t.teardown(async () => { client.disconnect(); await redis.stop() })
+  const client = await createRateLimitRedis(redis.url, log)
+  t.teardown(async () => { await client.close(); await redis.stop() })
 
   const until = async (check: () => boolean, ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms
     while (Date.now() < deadline && !check()) await new Promise((resolve) => setTimeout(resolve, 50))
     return check()
   }
-  t.ok(await until(() => client.status === 'ready', 5000), 'connected')
+  t.ok(await until(() => client.client.status === 'ready', 5000), 'connected')
   t.equal(lines.length, 0, 'nothing logged while all is well')
 
   await redis.stop()
