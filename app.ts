@@ -3,7 +3,7 @@
  * environment (SPEC.md). `npm start` runs `main()`; tests call `buildGateway()`.
  */
 import { pathToFileURL } from 'node:url'
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
 import { reloadTargets } from './config/reload.js'
@@ -17,7 +17,7 @@ import { originFormOf } from './lib/request-target.js'
 import { gatewayRoutes } from './routes/index.js'
 import { responseCache, cachePurge } from './plugins/cache/index.js'
 import { rateLimits } from './plugins/rate-limit/index.js'
-import { fastifyServerOptions, applyServerLimits, type ServerLimits } from './plugins/request-hygiene/index.js'
+import { fastifyServerOptions, applyServerLimits, publicErrorBody, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
@@ -46,6 +46,11 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     return503OnClosing: true,
     // RFC 9112 §3.2.2: absolute-form targets are routed by their path; their authority becomes Host.
     rewriteUrl: originFormOf,
+    // Fastify's own 400s (a path it cannot decode) in our format, without echoing the path.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
+      const body = publicErrorBody(error)
+      reply.code(body.statusCode).send(body)
+    },
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
     ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
@@ -56,7 +61,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     reply.code(body.statusCode).send(body)
   })
   app.setErrorHandler((error, request, reply) => {
-    const body = toErrorBody(error as Parameters<typeof toErrorBody>[0])
+    const body = publicErrorBody(error as Parameters<typeof publicErrorBody>[0])
     if (body.statusCode >= 500) request.log.error({ err: error }, 'gateway error')
     reply.code(body.statusCode).send(body)
   })
