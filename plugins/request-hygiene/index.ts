@@ -12,6 +12,7 @@
 export { BadPathError } from './errors.js'
 export { createPathLink, createBodyLimitLink } from './link.js'
 export { hasDotSegment } from './path.js'
+export { hasDuplicateHost } from './host.js'
 export { declaresTooLong, discardRestOfBody, DEFAULT_BODY_LIMIT_BYTES, DISCARD_GRACE_MS } from './body-limit.js'
 export { clientErrorHandler, clientErrorResponse, publicErrorBody } from './client-errors.js'
 export {
