@@ -19,7 +19,7 @@ import { responseCache, cachePurge } from './plugins/cache/index.js'
 import { rateLimits } from './plugins/rate-limit/index.js'
 import { fastifyServerOptions, applyServerLimits, publicErrorBody, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
-import { securityHeaders } from './plugins/security-headers/index.js'
+import { securityHeaders, gatewayHelmetOptions, helmetHeaderNames } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
@@ -113,7 +113,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   if (env.securityHeaders) {
     await app.register(securityHeaders, {
       ...(env.csp !== undefined ? { csp: env.csp } : {}),
-      backendWins: env.securityHeadersBackendWins,
+      // Unset: a backend's own value wins for every header but HSTS (the gateway terminates TLS).
+      backendWins: env.securityHeadersBackendWins.length > 0 ? env.securityHeadersBackendWins : helmetHeaderNames(gatewayHelmetOptions(env.csp, 'GATEWAY_CSP'), 'GATEWAY_CSP'),
       hsts: { maxAgeSeconds: env.hstsMaxAge },
       fields: { csp: 'GATEWAY_CSP' }
     })

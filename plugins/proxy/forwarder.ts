@@ -11,7 +11,7 @@
  * tells the pool each outcome (passive health), and maps failures to
  * 502/503/504 with the gateway's own bodies.
  */
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
@@ -34,6 +34,8 @@ const RESET_FAILURES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ER
 /** Methods safe to replay on a reset (RFC 9110 §9.2.2), when they carry no body. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 const NO_TARGET_HEADERS = ['retry-after', String(NO_TARGET_RETRY_AFTER_SECONDS)]
+
+type ServerRequestVersion = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor'>
 
 /** Our own abort reasons (undici hands them back to `onError`). */
 class ResponseTimeout extends Error { readonly code = 'SWITCHYARD_RESPONSE_TIMEOUT' }
@@ -135,7 +137,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     const upstream = this.upstream as UpstreamRoute
     if (statusCode < 200) {
-      if (statusCode === 103) writeEarlyHints(this.res as ServerResponse, rawHeaders)
+      if (statusCode === 103) writeEarlyHints(this.res as ServerResponse, this.req as ServerRequestVersion, rawHeaders)
       return true
     }
     const now = Date.now()
@@ -365,12 +367,60 @@ function hasBody (headers: { 'transfer-encoding'?: string | undefined, 'content-
     (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 }
 
-/** Pass a backend's `103 Early Hints` on (its `Link` fields); never stored, never the final response. */
-function writeEarlyHints (res: ServerResponse, rawHeaders: Buffer[]): void {
+/**
+ * Pass a backend's `103 Early Hints` on (its `Link` fields); never stored,
+ * never the final response, never a reason to fail the request. Node's
+ * `writeEarlyHints` takes one link per array member and throws on anything
+ * else (a backend's `Link: <a>; rel=preload, <b>; rel=preload` in one field,
+ * a quoted parameter with a space), so fields are split into members and
+ * only the members it accepts are sent. No 1xx goes to an HTTP/1.0 client
+ * (RFC 9110 §15.2).
+ */
+export function writeEarlyHints (res: ServerResponse, req: { httpVersionMajor: number, httpVersionMinor: number }, rawHeaders: Buffer[]): void {
   if (typeof res.writeEarlyHints !== 'function' || res.headersSent) return
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return
   const links: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toString('latin1').toLowerCase() === 'link') links.push(rawHeaders[i + 1]!.toString('latin1'))
+    if (rawHeaders[i]!.toString('latin1').toLowerCase() !== 'link') continue
+    for (const member of linkMembers(rawHeaders[i + 1]!.toString('latin1'))) {
+      if (EARLY_HINT_LINK.test(member)) links.push(member)
+    }
   }
-  if (links.length > 0) res.writeEarlyHints({ link: links })
+  if (links.length === 0) return
+  try {
+    res.writeEarlyHints({ link: links })
+  } catch {
+    // A hint is an optimisation: the final response is what matters.
+  }
+}
+
+/** The form of a link Node's `writeEarlyHints` accepts: `<uri>` then `; name[=value]` parameters without spaces. */
+const EARLY_HINT_LINK = /^<[^>]*>(?:\s*;\s*[^;"\s]+(?:=(")?[^;"\s]*\1)?)*$/
+
+/** The members of a `Link` field value, split at commas outside `<…>` and quotes (RFC 8288 §3), trimmed. */
+export function linkMembers (value: string): string[] {
+  const members: string[] = []
+  let start = 0
+  let inUri = false
+  let inQuotes = false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (inQuotes) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) inQuotes = false
+    } else if (inUri) {
+      if (c === 62 /* > */) inUri = false
+    } else if (c === 60 /* < */) {
+      inUri = true
+    } else if (c === 34) {
+      inQuotes = true
+    } else if (c === 44 /* , */) {
+      const member = value.slice(start, i).trim()
+      if (member !== '') members.push(member)
+      start = i + 1
+    }
+  }
+  const last = value.slice(start).trim()
+  if (last !== '') members.push(last)
+  return members
 }
