@@ -18,6 +18,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { Exchange } from '../../lib/exchange.js'
 import { DeadlineQueue, type DeadlineEntry } from '../../lib/deadlines.js'
 import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
+import createError from '@fastify/error'
 import type { Link, RouteFacts } from '../../lib/link.js'
 import type { TrustFunction } from '../../lib/trust.js'
 import type { Pool, Target } from '../pools/index.js'
@@ -36,6 +37,9 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 const NO_TARGET_HEADERS = ['retry-after', String(NO_TARGET_RETRY_AFTER_SECONDS)]
 
 type ServerRequestVersion = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor'>
+
+/** One client connection holds its share of the target's connections already. */
+const ConnectionShareError = createError('SWITCHYARD_CONNECTION_SHARE', 'This connection has too many requests in flight', 503)
 
 /** Our own abort reasons (undici hands them back to `onError`). */
 class ResponseTimeout extends Error { readonly code = 'SWITCHYARD_RESPONSE_TIMEOUT' }
@@ -287,11 +291,30 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   }
 }
 
-/** The balancer link: the preferred (sticky) target while it may serve, else the pool's pick; 503 when none. */
+/**
+ * Share of a target's `maxConnectionsPerTarget` one client connection may
+ * hold (in-flight upstream requests of one HTTP/2 session, or of one
+ * pipelining HTTP/1.1 socket): one connection opening many streams must not
+ * lock everyone else out.
+ */
+export function connectionShare (maxConnectionsPerTarget: number): number {
+  return Math.max(1, Math.floor(maxConnectionsPerTarget / CONNECTION_SHARE_DIVISOR))
+}
+const CONNECTION_SHARE_DIVISOR = 4
+
+/**
+ * The balancer link: the preferred (sticky) target while it may serve, else
+ * the pool's pick; 503 when none, or when the client connection already
+ * holds its share (`connectionShare`).
+ */
 export function createBalancerLink (): Link {
   return {
     request (exchange: Exchange): void {
       const pool = exchange.pool
+      if (exchange.connectionInFlight() >= connectionShare(pool.config.maxConnectionsPerTarget)) {
+        exchange.respondError(new ConnectionShareError(), NO_TARGET_HEADERS)
+        return
+      }
       const preferred = exchange.preferred
       let target: Target | undefined
       if (preferred !== undefined && preferred.mayKeepPinned(exchange.startedAt, pool.config.maxConnectionsPerTarget)) {
