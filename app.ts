@@ -29,6 +29,8 @@ export const SHUTDOWN_GRACE_MS = 10_000
 export interface BuildOptions {
   /** Log as the app would (default) or not at all (tests, benchmarks). */
   logger?: boolean
+  /** Where log lines go (one JSON line per write); default stdout. */
+  logStream?: { write: (line: string) => void }
 }
 
 /** Build the gateway app (not listening yet). Throws ConfigError on bad config. */
@@ -40,7 +42,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     ? { certPath: env.tlsCert, keyPath: env.tlsKey }
     : undefined
   const app = Fastify({
-    logger: options.logger === false ? false : { level: env.logLevel },
+    logger: options.logger === false ? false : { level: env.logLevel, ...(options.logStream !== undefined ? { stream: options.logStream } : {}) },
     trustProxy: compileTrust(env.trustProxy),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
