@@ -12,10 +12,11 @@
  * 502/503/504 with the gateway's own bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
-import { Exchange } from '../../lib/exchange.js'
+import { Exchange, type ClientRequest } from '../../lib/exchange.js'
 import { DeadlineQueue, type DeadlineEntry } from '../../lib/deadlines.js'
 import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
 import createError from '@fastify/error'
@@ -96,7 +97,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   forward (upstream: UpstreamRoute): void {
     this.upstream = upstream
     this.res.once('close', this.onClientClose)
-    if (hasBody(this.req.headers)) this.body = new DeferredBody(this.req, upstream.bodyLimit)
+    if (hasBody(this.req)) this.body = new DeferredBody(this.req, upstream.bodyLimit)
     this.send()
   }
 
@@ -385,9 +386,19 @@ function applyOverrides (headers: string[], overrides: ReadonlyArray<string | un
   }
 }
 
-function hasBody (headers: { 'transfer-encoding'?: string | undefined, 'content-length'?: string | undefined }): boolean {
-  return headers['transfer-encoding'] !== undefined ||
-    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+/**
+ * Whether the client's request has a body: HTTP/1.1 says so with
+ * `Transfer-Encoding` or a non-zero `Content-Length`; an HTTP/2 request may
+ * carry a body with neither, and has none only when its HEADERS frame ended
+ * the stream.
+ */
+function hasBody (req: ClientRequest): boolean {
+  const headers = req.headers
+  if (headers['transfer-encoding'] !== undefined) return true
+  const length = headers['content-length']
+  if (length !== undefined) return length !== '0'
+  const stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined
+  return stream !== undefined && !stream.endAfterHeaders
 }
 
 /**
