@@ -3,7 +3,7 @@
  * environment (SPEC.md). `npm start` runs `main()`; tests call `buildGateway()`.
  */
 import { pathToFileURL } from 'node:url'
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
 import { reloadTargets } from './config/reload.js'
@@ -16,8 +16,8 @@ import { compileTrust } from './lib/trust.js'
 import { originFormOf } from './lib/request-target.js'
 import { accessLogFields } from './lib/access-log.js'
 import { gatewayRoutes } from './routes/index.js'
-import { fastifyServerOptions, applyServerLimits, type ServerLimits } from './plugins/request-hygiene/index.js'
-import { securityHeaders } from './plugins/security-headers/index.js'
+import { fastifyServerOptions, applyServerLimits, publicErrorBody, type ServerLimits } from './plugins/request-hygiene/index.js'
+import { securityHeaders, gatewayHelmetOptions, helmetHeaderNames } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { proxyProtocol } from './plugins/proxy-protocol/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
@@ -30,6 +30,8 @@ const FAILED_START_EXIT_MS = 2000
 export interface BuildOptions {
   /** Log as the app would (default) or not at all (tests, benchmarks). */
   logger?: boolean
+  /** Where log lines go (one JSON line per write); default stdout. */
+  logStream?: { write: (line: string) => void }
 }
 
 /** Build the gateway app (not listening yet). Throws ConfigError on bad config. */
@@ -43,12 +45,17 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // TLS (certificates, reloader, redirect listener) loads only when configured.
   const tlsPlugin = tls === undefined ? undefined : await import('./plugins/tls/index.js')
   const app = Fastify({
-    logger: options.logger === false ? false : { level: env.logLevel },
+    logger: options.logger === false ? false : { level: env.logLevel, ...(options.logStream !== undefined ? { stream: options.logStream } : {}) },
     trustProxy: compileTrust(env.trustProxy),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // RFC 9112 §3.2.2: absolute-form targets are routed by their path; their authority becomes Host.
     rewriteUrl: originFormOf,
+    // Fastify's own 400s (a path it cannot decode) in our format, without echoing the path.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
+      const body = publicErrorBody(error)
+      reply.code(body.statusCode).send(body)
+    },
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
     ...(tls !== undefined && tlsPlugin !== undefined ? tlsPlugin.httpsServerOptions(tlsPlugin.readCertificatePair(tls), { maxConcurrentStreams: env.h2MaxStreams }) : {})
@@ -61,7 +68,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     reply.code(body.statusCode).send(body)
   })
   app.setErrorHandler((error, request, reply) => {
-    const body = toErrorBody(error as Parameters<typeof toErrorBody>[0])
+    const body = publicErrorBody(error as Parameters<typeof publicErrorBody>[0])
     if (body.statusCode >= 500) request.log.error({ err: error }, 'gateway error')
     reply.code(body.statusCode).send(body)
   })
@@ -107,7 +114,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   if (env.securityHeaders) {
     await app.register(securityHeaders, {
       ...(env.csp !== undefined ? { csp: env.csp } : {}),
-      backendWins: env.securityHeadersBackendWins,
+      // Unset: a backend's own value wins for every header but HSTS (the gateway terminates TLS).
+      backendWins: env.securityHeadersBackendWins.length > 0 ? env.securityHeadersBackendWins : helmetHeaderNames(gatewayHelmetOptions(env.csp, 'GATEWAY_CSP'), 'GATEWAY_CSP'),
       hsts: { maxAgeSeconds: env.hstsMaxAge },
       fields: { csp: 'GATEWAY_CSP' }
     })

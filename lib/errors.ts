@@ -53,11 +53,12 @@ export interface ErrorLike {
 export function toErrorBody (error: ErrorLike): GatewayErrorBody {
   const raw = error.statusCode ?? error.status ?? 500
   const statusCode = raw >= 400 && raw <= 599 ? raw : 500
-  const code = typeof error.code === 'string' ? error.code : 'SWITCHYARD_ERROR'
-  const ours = code.startsWith('SWITCHYARD_')
+  const given = typeof error.code === 'string' ? error.code : undefined
+  const ours = given !== undefined && given.startsWith('SWITCHYARD_')
   const text = STATUS_TEXT[statusCode] ?? (statusCode >= 500 ? 'Server Error' : 'Client Error')
-  const message = ours || (statusCode < 500 && code.startsWith('FST_'))
-    ? String(error.message)
+  // Only our own errors (and Fastify's 4xx) keep their message; an error without a code is not ours.
+  const message = (ours || (statusCode < 500 && given !== undefined && given.startsWith('FST_'))) && typeof error.message === 'string'
+    ? error.message
     : text
-  return { statusCode, code: ours ? code : (statusCode >= 500 ? 'SWITCHYARD_ERROR' : code), error: text, message }
+  return { statusCode, code: ours || (statusCode < 500 && given !== undefined) ? given as string : 'SWITCHYARD_ERROR', error: text, message }
 }

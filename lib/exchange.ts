@@ -57,6 +57,15 @@ export interface RouteStats {
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
+/**
+ * In-flight upstream requests of one client connection, kept on the
+ * connection object itself (the HTTP/2 session; the socket for HTTP/1.1,
+ * where pipelining can hold several): the balancer link refuses a
+ * connection more than its fair share of a target's connections.
+ */
+const CONNECTION_IN_FLIGHT = Symbol('switchyard.connectionInFlight')
+interface CountedConnection { [CONNECTION_IN_FLIGHT]?: number }
+
 export class Exchange {
   readonly request: FastifyRequest
   readonly req: ClientRequest
@@ -108,8 +117,10 @@ export class Exchange {
   cacheStatus: string | undefined = undefined
 
   private ipCache: string | undefined = undefined
-  /** Whether `target`'s in-flight count includes this request. */
+  /** Whether `target`'s in-flight count (and the client connection's) includes this request. */
   private inFlight = false
+  /** The client connection counted while `inFlight`. */
+  private countedConnection: CountedConnection | undefined = undefined
 
   constructor (request: FastifyRequest, res: ClientResponse, route: ExchangeRoute, url: string, startedAt: number) {
     this.request = request
@@ -136,20 +147,42 @@ export class Exchange {
     return this.ipCache
   }
 
-  /** Make `target` the one serving this request, counting it in flight. */
+  /** Make `target` the one serving this request, counting it in flight (for the target and the client connection). */
   assign (target: Target): void {
     this.release()
     this.target = target
     target.inFlight++
     target.requests++
     this.inFlight = true
+    const connection = this.clientConnection()
+    if (connection !== undefined) {
+      connection[CONNECTION_IN_FLIGHT] = (connection[CONNECTION_IN_FLIGHT] ?? 0) + 1
+      this.countedConnection = connection
+    }
   }
 
-  /** Stop counting this request against its target. Idempotent. */
+  /** Stop counting this request against its target and client connection. Idempotent. */
   release (): void {
     if (!this.inFlight) return
     this.inFlight = false
     if (this.target !== undefined) this.target.inFlight--
+    const connection = this.countedConnection
+    if (connection !== undefined) {
+      connection[CONNECTION_IN_FLIGHT] = (connection[CONNECTION_IN_FLIGHT] as number) - 1
+      this.countedConnection = undefined
+    }
+  }
+
+  /** Upstream requests in flight for this request's client connection (this one not included unless assigned). */
+  connectionInFlight (): number {
+    return this.clientConnection()?.[CONNECTION_IN_FLIGHT] ?? 0
+  }
+
+  /** The client connection: the HTTP/2 session, or the HTTP/1.1 socket. */
+  private clientConnection (): CountedConnection | undefined {
+    const stream = (this.req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined
+    if (stream !== undefined) return (stream.session ?? undefined) as CountedConnection | undefined
+    return (this.req.socket ?? undefined) as CountedConnection | undefined
   }
 
   /** Note that the current target failed, so retries skip it. */

@@ -18,15 +18,14 @@ export function originFormOf (req: IncomingMessage): string {
   let rest = match[2] as string
   if (rest === '' || rest.charCodeAt(0) === 63 /* ? */) rest = '/' + rest
   // The authority wins over any Host field (RFC 9112 §3.2.2); userinfo is never a host.
+  // Every Host line is kept (with the authority as value), so that a duplicate is still refused.
   const host = authority.includes('@') ? authority.slice(authority.lastIndexOf('@') + 1) : authority
   if (host !== '') {
     req.headers.host = host
     const raw = req.rawHeaders
     let found = false
     for (let i = 0; i < raw.length; i += 2) {
-      if ((raw[i] as string).toLowerCase() === 'host') {
-        if (found) { raw.splice(i, 2); i -= 2 } else { raw[i + 1] = host; found = true }
-      }
+      if ((raw[i] as string).toLowerCase() === 'host') { raw[i + 1] = host; found = true }
     }
     if (!found) raw.push('Host', host)
   }

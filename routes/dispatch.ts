@@ -11,10 +11,12 @@ import { NoRouteError, toErrorBody } from '../lib/errors.js'
 import type { Exchange } from '../lib/exchange.js'
 import type { Link } from '../lib/link.js'
 import { ProxyExchange } from '../plugins/proxy/forwarder.js'
+import { hasDuplicateHost } from '../plugins/request-hygiene/host.js'
 import type { RouteTable } from './table.js'
 
 const NOT_ALLOWED = { statusCode: 405, code: 'SWITCHYARD_METHOD_NOT_ALLOWED', message: 'Method not allowed on this route' }
 const NO_ROUTE_BODY = toErrorBody(new NoRouteError())
+const DUPLICATE_HOST = { statusCode: 400, code: 'SWITCHYARD_DUPLICATE_HOST', message: 'The request has more than one Host header' }
 
 /** The onRequest hook of the dispatcher route for `table`. */
 export function createDispatcher (table: RouteTable): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
@@ -34,6 +36,11 @@ export function createDispatcher (table: RouteTable): (request: FastifyRequest, 
     route.stats.requests++
     const exchange = new ProxyExchange(request, reply.raw, route, url, Date.now())
     request.switchyard = exchange
+    if (hasDuplicateHost(request.raw.rawHeaders)) {
+      // RFC 9112 §3.2: a request with more than one Host is invalid (nginx, HAProxy: 400). Before any link.
+      exchange.respondError(DUPLICATE_HOST)
+      return
+    }
     if (!route.methods.has(request.raw.method as string)) {
       exchange.respondError(NOT_ALLOWED, ['allow', route.allow])
       return

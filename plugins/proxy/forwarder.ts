@@ -11,13 +11,15 @@
  * tells the pool each outcome (passive health), and maps failures to
  * 502/503/504 with the gateway's own bodies.
  */
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
 import { Exchange, type ClientRequest } from '../../lib/exchange.js'
 import { DeadlineQueue, type DeadlineEntry } from '../../lib/deadlines.js'
 import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
+import createError from '@fastify/error'
 import type { Link, RouteFacts, UpstreamFetch } from '../../lib/link.js'
 import type { TrustFunction } from '../../lib/trust.js'
 import type { Pool, Target } from '../pools/index.js'
@@ -34,6 +36,11 @@ const RESET_FAILURES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ER
 /** Methods safe to replay on a reset (RFC 9110 §9.2.2), when they carry no body. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 const NO_TARGET_HEADERS = ['retry-after', String(NO_TARGET_RETRY_AFTER_SECONDS)]
+
+type ServerRequestVersion = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor'>
+
+/** One client connection holds its share of the target's connections already. */
+const ConnectionShareError = createError('SWITCHYARD_CONNECTION_SHARE', 'This connection has too many requests in flight', 503)
 
 /** Our own abort reasons (undici hands them back to `onError`). */
 class ResponseTimeout extends Error { readonly code = 'SWITCHYARD_RESPONSE_TIMEOUT' }
@@ -135,7 +142,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     const upstream = this.upstream as UpstreamRoute
     if (statusCode < 200) {
-      if (statusCode === 103) writeEarlyHints(this.res as ServerResponse, rawHeaders)
+      if (statusCode === 103) writeEarlyHints(this.res as ServerResponse, this.req as ServerRequestVersion, rawHeaders)
       return true
     }
     const now = Date.now()
@@ -286,11 +293,30 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   }
 }
 
-/** The balancer link: the preferred (sticky) target while it may serve, else the pool's pick; 503 when none. */
+/**
+ * Share of a target's `maxConnectionsPerTarget` one client connection may
+ * hold (in-flight upstream requests of one HTTP/2 session, or of one
+ * pipelining HTTP/1.1 socket): one connection opening many streams must not
+ * lock everyone else out.
+ */
+export function connectionShare (maxConnectionsPerTarget: number): number {
+  return Math.max(1, Math.floor(maxConnectionsPerTarget / CONNECTION_SHARE_DIVISOR))
+}
+const CONNECTION_SHARE_DIVISOR = 4
+
+/**
+ * The balancer link: the preferred (sticky) target while it may serve, else
+ * the pool's pick; 503 when none, or when the client connection already
+ * holds its share (`connectionShare`).
+ */
 export function createBalancerLink (): Link {
   return {
     request (exchange: Exchange): void {
       const pool = exchange.pool
+      if (exchange.connectionInFlight() >= connectionShare(pool.config.maxConnectionsPerTarget)) {
+        exchange.respondError(new ConnectionShareError(), NO_TARGET_HEADERS)
+        return
+      }
       const preferred = exchange.preferred
       let target: Target | undefined
       if (preferred !== undefined && preferred.mayKeepPinned(exchange.startedAt, pool.config.maxConnectionsPerTarget)) {
@@ -361,23 +387,77 @@ function applyOverrides (headers: string[], overrides: ReadonlyArray<string | un
   }
 }
 
-/** Whether the request has a body to forward (HTTP/2: no length needed, the stream says whether data follows). */
+/**
+ * Whether the client's request has a body: HTTP/1.1 says so with
+ * `Transfer-Encoding` or a non-zero `Content-Length`; an HTTP/2 request may
+ * carry a body with neither, and has none only when its HEADERS frame ended
+ * the stream.
+ */
 function hasBody (req: ClientRequest): boolean {
-  const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream
-  if (stream !== undefined) return stream.endAfterHeaders !== true
   const headers = req.headers
-  return headers['transfer-encoding'] !== undefined ||
-    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  if (headers['transfer-encoding'] !== undefined) return true
+  const length = headers['content-length']
+  if (length !== undefined) return length !== '0'
+  const stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined
+  return stream !== undefined && !stream.endAfterHeaders
 }
 
-/** Pass a backend's `103 Early Hints` on (its `Link` fields); never stored, never the final response. */
-function writeEarlyHints (res: ServerResponse, rawHeaders: Buffer[]): void {
+/**
+ * Pass a backend's `103 Early Hints` on (its `Link` fields); never stored,
+ * never the final response, never a reason to fail the request. Node's
+ * `writeEarlyHints` takes one link per array member and throws on anything
+ * else (a backend's `Link: <a>; rel=preload, <b>; rel=preload` in one field,
+ * a quoted parameter with a space), so fields are split into members and
+ * only the members it accepts are sent. No 1xx goes to an HTTP/1.0 client
+ * (RFC 9110 §15.2).
+ */
+export function writeEarlyHints (res: ServerResponse, req: { httpVersionMajor: number, httpVersionMinor: number }, rawHeaders: Buffer[]): void {
   if (typeof res.writeEarlyHints !== 'function' || res.headersSent) return
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return
   const links: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toString('latin1').toLowerCase() === 'link') links.push(rawHeaders[i + 1]!.toString('latin1'))
+    if (rawHeaders[i]!.toString('latin1').toLowerCase() !== 'link') continue
+    for (const member of linkMembers(rawHeaders[i + 1]!.toString('latin1'))) {
+      if (EARLY_HINT_LINK.test(member)) links.push(member)
+    }
   }
-  if (links.length > 0) res.writeEarlyHints({ link: links })
+  if (links.length === 0) return
+  try {
+    res.writeEarlyHints({ link: links })
+  } catch {
+    // A hint is an optimisation: the final response is what matters.
+  }
+}
+
+/** The form of a link Node's `writeEarlyHints` accepts: `<uri>` then `; name[=value]` parameters without spaces. */
+const EARLY_HINT_LINK = /^<[^>]*>(?:\s*;\s*[^;"\s]+(?:=(")?[^;"\s]*\1)?)*$/
+
+/** The members of a `Link` field value, split at commas outside `<…>` and quotes (RFC 8288 §3), trimmed. */
+export function linkMembers (value: string): string[] {
+  const members: string[] = []
+  let start = 0
+  let inUri = false
+  let inQuotes = false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (inQuotes) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) inQuotes = false
+    } else if (inUri) {
+      if (c === 62 /* > */) inUri = false
+    } else if (c === 60 /* < */) {
+      inUri = true
+    } else if (c === 34) {
+      inQuotes = true
+    } else if (c === 44 /* , */) {
+      const member = value.slice(start, i).trim()
+      if (member !== '') members.push(member)
+      start = i + 1
+    }
+  }
+  const last = value.slice(start).trim()
+  if (last !== '') members.push(last)
+  return members
 }
 
 /**

@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify'
 import { toErrorBody } from '../../lib/errors.js'
 import type { Pool, Target } from '../pools/index.js'
 import { hasDotSegment } from '../request-hygiene/path.js'
+import { hasDuplicateHost } from '../request-hygiene/host.js'
 import { upstreamRequestHeaders } from './headers.js'
 import { upstreamPath } from './forwarder.js'
 
@@ -43,7 +44,7 @@ export function installWebSocketRelay (fastify: FastifyInstance, table: { match:
       if (server.listenerCount('upgrade') <= 1) refuse(socket, route === undefined ? 404 : 400)
       return
     }
-    if (hasDotSegment(url)) { refuse(socket, 400); return }
+    if (hasDotSegment(url) || hasDuplicateHost(req.rawHeaders)) { refuse(socket, 400); return }
     socket.on('error', () => { socket.destroy() })
     sockets.add(socket)
     socket.once('close', () => { sockets.delete(socket) })

@@ -7,7 +7,7 @@
  * a request reaches a route, so nothing reaches a backend.
  */
 import type { Socket } from 'node:net'
-import { toErrorBody } from '../../lib/errors.js'
+import { toErrorBody, type ErrorLike, type GatewayErrorBody } from '../../lib/errors.js'
 
 interface ClientError extends Error {
   code?: string
@@ -39,4 +39,32 @@ export function clientErrorHandler (error: ClientError, socket: Socket): void {
   // As Node itself does: write what the kernel takes now, then close.
   if (socket.writable) socket.write(clientErrorResponse(error.code))
   socket.destroy()
+}
+
+/** Our code and fixed message for a client error of another origin (Fastify, a plugin), by status. */
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  400: ['SWITCHYARD_BAD_REQUEST', 'The request is malformed'],
+  404: ['SWITCHYARD_NO_ROUTE', 'No route matches this request'],
+  405: ['SWITCHYARD_METHOD_NOT_ALLOWED', 'Method not allowed on this route'],
+  406: ['SWITCHYARD_NOT_ACCEPTABLE', 'No acceptable representation'],
+  408: ['SWITCHYARD_REQUEST_TIMEOUT', 'The request was not received in time'],
+  413: ['SWITCHYARD_BODY_TOO_LARGE', 'The request body is larger than this route accepts'],
+  414: ['SWITCHYARD_URI_TOO_LONG', 'The request target is too long'],
+  415: ['SWITCHYARD_UNSUPPORTED_MEDIA_TYPE', 'The request body type is not supported'],
+  431: ['SWITCHYARD_HEADERS_TOO_LARGE', 'The request headers are too large']
+}
+
+/**
+ * The body a client sees for any error of the bundled app (Fastify's
+ * `frameworkErrors` and error handler): the gateway's own errors as they
+ * are; any other error by its status only, with our code and a fixed
+ * message, so that no library text (Fastify's `'…' is not a valid url
+ * component`, which echoes the raw path) and no request bytes reach a client.
+ */
+export function publicErrorBody (error: ErrorLike): GatewayErrorBody {
+  if (typeof error.code === 'string' && error.code.startsWith('SWITCHYARD_')) return toErrorBody(error)
+  const { statusCode, error: text } = toErrorBody({ statusCode: error.statusCode ?? error.status ?? 500 })
+  if (statusCode >= 500) return { statusCode, code: 'SWITCHYARD_ERROR', error: text, message: text }
+  const [code, message] = CLIENT_ERRORS[statusCode] ?? ['SWITCHYARD_CLIENT_ERROR', text]
+  return { statusCode, code, error: text, message }
 }

@@ -12,8 +12,9 @@
 export { BadPathError } from './errors.js'
 export { createPathLink, createBodyLimitLink } from './link.js'
 export { hasDotSegment } from './path.js'
+export { hasDuplicateHost } from './host.js'
 export { declaresTooLong, discardRestOfBody, DEFAULT_BODY_LIMIT_BYTES, DISCARD_GRACE_MS } from './body-limit.js'
-export { clientErrorHandler, clientErrorResponse } from './client-errors.js'
+export { clientErrorHandler, clientErrorResponse, publicErrorBody } from './client-errors.js'
 export {
   fastifyServerOptions, nodeServerOptions, applyServerLimits, connectionsCheckingIntervalMs,
   DEFAULT_SERVER_LIMITS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,

@@ -9,6 +9,10 @@
  * did could differ from the backend's, which is what path-confusion attacks
  * rely on. Encoded slashes alone (`group%2Fproject`) stay allowed: some APIs
  * use them inside one segment.
+ *
+ * A segment whose part before a `;` is a dot-segment (`..;`, `..;x`, `.;`)
+ * counts too: Tomcat and Jetty drop path parameters before resolving dots,
+ * so `/api/..;/admin` reaches `/admin` on them (a well-known ACL bypass).
  */
 
 /** How many rounds of percent-decoding are looked through (`%25252e` …). */
@@ -36,8 +40,15 @@ function hasDotSegmentIn (path: string): boolean {
   if (path.indexOf('\0') !== -1) return true
   for (const segment of path.split(/[/\\]/)) {
     if (segment === '.' || segment === '..') return true
+    if (segment.charCodeAt(0) === 46 /* . */ && isDotBeforeParameters(segment)) return true
   }
   return false
+}
+
+/** `.;…` or `..;…`: a dot-segment with path parameters (RFC 2396 `;param`). */
+function isDotBeforeParameters (segment: string): boolean {
+  const semicolon = segment.indexOf(';')
+  return semicolon === 1 || (semicolon === 2 && segment.charCodeAt(1) === 46)
 }
 
 /** Byte-wise percent-decoding: all a dot, slash or backslash needs, and it cannot fail. */
