@@ -20,6 +20,8 @@ import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugi
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
+import { readWorkers } from './config/env.js'
+import type { ClusterWorkerSide } from './cluster/index.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -27,6 +29,8 @@ export const SHUTDOWN_GRACE_MS = 10_000
 export interface BuildOptions {
   /** Log as the app would (default) or not at all (tests, benchmarks). */
   logger?: boolean
+  /** Run as a cluster worker (cluster/worker.ts): shared rate limits and health, admin served by the primary. */
+  worker?: ClusterWorkerSide
 }
 
 /** Build the gateway app (not listening yet). Throws ConfigError on bad config. */
@@ -86,7 +90,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   if (env.rateLimitMax !== undefined || config.routes.some((route) => route.rateLimit !== undefined)) {
     await app.register(rateLimits, {
       global: env.rateLimitMax !== undefined ? { max: env.rateLimitMax, windowMs: env.rateLimitWindowMs } : undefined,
-      redisUrl: env.redisUrl
+      redisUrl: env.redisUrl,
+      store: options.worker?.rateLimitStore
     })
   }
   const cached = env.cache !== 'off' || config.routes.some((route) => route.cache !== undefined && route.cache !== false)
@@ -110,9 +115,10 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   }
   if (env.compression) await app.register(compression, { threshold: env.compressionThreshold })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
-  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
+  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}), listen: options.worker === undefined })
   if (cached) await app.register(cachePurge)
-  await app.register(health)
+  await app.register(health, { activeChecks: options.worker === undefined })
+  if (options.worker !== undefined) await app.register(options.worker.plugin)
   return app
 }
 
@@ -126,7 +132,7 @@ function serverLimits (env: GatewayConfig['env']): ServerLimits {
 }
 
 /** Start the bundled gateway from `env`; returns the app (listening) and a stop function. */
-export async function startGateway (envVars: Env): Promise<{ app: FastifyInstance, stop: () => Promise<void> }> {
+export async function startGateway (envVars: Env, buildOptions: BuildOptions = {}): Promise<{ app: FastifyInstance, stop: () => Promise<void> }> {
   const config = loadConfig(envVars)
   let demo: DemoBackends | undefined
   if (config.demo) {
@@ -137,13 +143,13 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
   }
   let app: FastifyInstance
   try {
-    app = await buildGateway(config)
+    app = await buildGateway(config, buildOptions)
     await app.listen({ host: config.env.host, port: config.env.port })
   } catch (err) {
     await demo?.close()
     throw err
   }
-  if (demo !== undefined) {
+  if (demo !== undefined && buildOptions.worker === undefined) {
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.env.port
     app.log.info(`demo mode: no upstream configured, so ${demo.urls.length} sample backends run on loopback behind the gateway. Try:\n` +
@@ -176,7 +182,13 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
 export async function main (): Promise<void> {
   let started: Awaited<ReturnType<typeof startGateway>>
   try {
-    started = await startGateway(process.env)
+    const workers = readWorkers(process.env)
+    // GATEWAY_WORKERS > 1: node:cluster (cluster/); the primary handles its own signals.
+    const worker = workers > 1
+      ? await (await import('./cluster/index.js')).runCluster(process.env, { workers, graceMs: SHUTDOWN_GRACE_MS, startGateway })
+      : await startGateway(process.env)
+    if (worker === undefined) return
+    started = worker
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`switchyard: invalid configuration: ${err.message}\n`)

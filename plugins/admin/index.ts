@@ -21,6 +21,11 @@ export interface AdminOptions {
   host?: string
   /** When set, `/status` (and every route but `/health`) needs `Authorization: Bearer <token>`. */
   token?: string
+  /**
+   * Open the listener. Default true; false builds the admin routes without a
+   * socket (cluster workers: the primary listens and forwards with `inject`).
+   */
+  listen?: boolean
 }
 
 declare module 'fastify' {
@@ -53,7 +58,8 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
 
   fastify.decorate('switchyardAdmin', admin)
   fastify.addHook('onReady', async () => {
-    await admin.listen({ port, host })
+    if (options.listen ?? true) await admin.listen({ port, host })
+    else await admin.ready()
   })
   fastify.addHook('onClose', async () => { await admin.close() })
 }

@@ -17,7 +17,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import fastifyRateLimit from '@fastify/rate-limit'
+import fastifyRateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import createError from '@fastify/error'
 import type { Redis } from 'ioredis'
 import { ConfigError } from '../../lib/validate.js'
@@ -48,6 +48,8 @@ export interface RateLimitsOptions {
   redis?: Redis | undefined
   /** Timeouts of the client made from `redisUrl`. */
   redisOptions?: RateLimitRedisOptions | undefined
+  /** A `@fastify/rate-limit` store class, used when no Redis is given (cluster workers count in the primary). Default: memory. */
+  store?: FastifyRateLimitStoreCtor | undefined
 }
 
 export interface RateLimits {
@@ -79,7 +81,7 @@ const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, 
     skipOnError: true,
     enableDraftSpec: true,
     nameSpace: REDIS_NAMESPACE,
-    ...(redis !== undefined ? { redis } : {})
+    ...(redis !== undefined ? { redis } : options.store !== undefined ? { store: options.store } : {})
   })
 
   const limits: RateLimits = {
