@@ -45,11 +45,8 @@ export class RateLimitClient {
   incr (key: string, windowMs: number, max: number, callback: IncrCallback): void {
     const id = this.nextId++
     this.pending.set(id, { callback, sentAt: Date.now() })
-    // One timer for all waiting requests, not one per request.
-    if (this.sweeper === undefined) {
-      this.sweeper = setInterval(() => { this.expire(Date.now()) }, Math.max(10, this.timeoutMs / 2))
-      this.sweeper.unref()
-    }
+    // One timer for all waiting requests, not one per request (it runs only while some wait).
+    if (this.sweeper === undefined) this.sweeper = setInterval(() => { this.expire(Date.now()) }, Math.max(10, this.timeoutMs / 2))
     this.channel.send({ type: 'switchyard:rate-limit-incr', id, key, windowMs, max })
   }
 

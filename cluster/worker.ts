@@ -8,6 +8,7 @@
  * and metrics). Signals are handled as in one process (`main()` in app.ts):
  * SIGTERM drains, SIGHUP reloads.
  */
+import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
@@ -38,7 +39,14 @@ export type StartGateway = (envVars: Env, options: { worker: ClusterWorkerSide }
 /** Start this worker's gateway and tell the primary it listens. */
 export async function startWorker (envVars: Env, startGateway: StartGateway): Promise<StartedGateway> {
   const channel = processChannel()
-  const started = await startGateway(envVars, { worker: createWorkerSide(channel) })
+  let started: StartedGateway
+  try {
+    started = await startGateway(envVars, { worker: createWorkerSide(channel) })
+  } catch (err) {
+    // The IPC channel would keep this process alive: let it go, so it exits (main() sets the code) and the primary sees it.
+    cluster.worker?.disconnect()
+    throw err
+  }
   const address = started.app.server.address()
   channel.send({ type: 'switchyard:listening', address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address) })
   return started
