@@ -183,12 +183,12 @@ export async function main (): Promise<void> {
   let started: Awaited<ReturnType<typeof startGateway>>
   try {
     const workers = readWorkers(process.env)
-    // GATEWAY_WORKERS > 1: node:cluster (cluster/); the primary handles its own signals.
-    const worker = workers > 1
-      ? await (await import('./cluster/index.js')).runCluster(process.env, { workers, graceMs: SHUTDOWN_GRACE_MS, startGateway })
-      : await startGateway(process.env)
-    if (worker === undefined) return
-    started = worker
+    if (workers > 1) {
+      // GATEWAY_WORKERS > 1: node:cluster (cluster/); the primary and each worker handle their own signals.
+      await (await import('./cluster/index.js')).runCluster(process.env, { workers, graceMs: SHUTDOWN_GRACE_MS, startGateway })
+      return
+    }
+    started = await startGateway(process.env)
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`switchyard: invalid configuration: ${err.message}\n`)

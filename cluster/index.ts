@@ -7,7 +7,7 @@
 import cluster from 'node:cluster'
 import type { Env } from '../config/index.js'
 import { startPrimary } from './primary.js'
-import { startWorker, type StartGateway, type StartedGateway } from './worker.js'
+import { startWorker, type StartGateway } from './worker.js'
 
 export interface RunClusterOptions {
   workers: number
@@ -17,16 +17,10 @@ export interface RunClusterOptions {
   startGateway: StartGateway
 }
 
-/**
- * In the primary: start it (it handles its own signals) and resolve `undefined`.
- * In a worker: start the gateway and resolve it, for `main()` to stop on SIGTERM.
- */
-export async function runCluster (envVars: Env, options: RunClusterOptions): Promise<StartedGateway | undefined> {
-  if (cluster.isPrimary) {
-    await startPrimary(envVars, { workers: options.workers, graceMs: options.graceMs })
-    return undefined
-  }
-  return await startWorker(envVars, options.startGateway)
+/** Start the primary or, in a forked process, a worker; each handles its own signals from then on. */
+export async function runCluster (envVars: Env, options: RunClusterOptions): Promise<void> {
+  if (cluster.isPrimary) await startPrimary(envVars, { workers: options.workers, graceMs: options.graceMs })
+  else await startWorker(envVars, options.startGateway, options.graceMs)
 }
 
 export type { ClusterWorkerSide } from './worker.js'

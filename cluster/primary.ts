@@ -165,7 +165,9 @@ class ClusterPrimary {
       if (slot.replaceTimer !== undefined) clearTimeout(slot.replaceTimer)
       const worker = slot.worker
       if (worker === undefined || worker.process.exitCode !== null || worker.process.signalCode !== null) continue
-      exits.push(new Promise((resolve) => { worker.once('exit', (code: number | null) => { resolve(code === 0) }) }))
+      // A worker still starting has no drain to do: its end by the signal is clean too.
+      const started = slot.listening
+      exits.push(new Promise((resolve) => { worker.once('exit', (code: number | null) => { resolve(code === 0 || !started) }) }))
       worker.process.kill('SIGTERM')
     }
     const clean = await Promise.all(exits)

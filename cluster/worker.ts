@@ -5,11 +5,13 @@
  * no active health checks (the primary's results are applied, the whole
  * state before the worker listens), and an admin instance that does not
  * listen (the primary forwards to it and asks for this worker's `/status`
- * and metrics). Signals are handled as in one process (`main()` in app.ts):
- * SIGTERM drains, SIGHUP reloads.
+ * and metrics). SIGTERM drains as in one process (`main()` in app.ts) and
+ * SIGHUP reloads; SIGINT is left to the primary (a terminal's Ctrl-C reaches
+ * every process of the group: the primary then drains the workers once).
  */
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
+import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import { describePools } from '../plugins/admin/status.js'
@@ -36,8 +38,8 @@ export interface StartedGateway {
 
 export type StartGateway = (envVars: Env, options: { worker: ClusterWorkerSide }) => Promise<StartedGateway>
 
-/** Start this worker's gateway and tell the primary it listens. */
-export async function startWorker (envVars: Env, startGateway: StartGateway): Promise<StartedGateway> {
+/** Start this worker's gateway, tell the primary it listens; on SIGTERM finish in-flight requests (up to `graceMs`) and exit. */
+export async function startWorker (envVars: Env, startGateway: StartGateway, graceMs: number): Promise<void> {
   const channel = processChannel()
   let started: StartedGateway
   try {
@@ -48,8 +50,13 @@ export async function startWorker (envVars: Env, startGateway: StartGateway): Pr
     throw err
   }
   const address = started.app.server.address()
+  process.on('SIGINT', () => {})
+  closeWithGrace({ delay: graceMs, logger: started.app.log, skip: ['SIGHUP', 'SIGINT'] }, async ({ signal, err }) => {
+    if (err !== undefined) started.app.log.error({ err }, 'stopping after an error')
+    else started.app.log.info({ signal }, 'stopping: finishing in-flight requests')
+    await started.stop()
+  })
   channel.send({ type: 'switchyard:listening', address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address) })
-  return started
 }
 
 export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): ClusterWorkerSide {
