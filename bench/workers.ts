@@ -26,12 +26,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 
 interface Case { name: string, workers: number, cpus: string, rateLimit: boolean }
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   { name: '1 worker', workers: 1, cpus: '1', rateLimit: false },
   { name: '2 workers', workers: 2, cpus: '0,1', rateLimit: false },
+  // Same CPU as the 1-worker case: what the cluster itself costs per request, apart from where it runs.
+  { name: '2 workers, both on CPU 1', workers: 2, cpus: '1', rateLimit: false },
   { name: '1 worker + rate limit (local store)', workers: 1, cpus: '1', rateLimit: true },
   { name: '2 workers + rate limit (counted in the primary)', workers: 2, cpus: '0,1', rateLimit: true }
 ]
+/** BENCH_CASES: comma-separated case numbers (1-based) to run; default all. */
+const CASES = process.env.BENCH_CASES === undefined ? ALL_CASES : process.env.BENCH_CASES.split(',').map((n) => ALL_CASES[Number(n) - 1] as Case)
 
 interface Running { child: ChildProcess, port: number }
 interface Sample { rps: number, p99: number, cpuPerReq: number, primaryCpuPerReq: number }
@@ -48,8 +52,15 @@ function processTree (pid: number): number[] {
 
 async function startApp (c: Case, configPath: string, port: number): Promise<Running> {
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), GATEWAY_ADMIN_PORT: '0',
-    GATEWAY_CONFIG: configPath, GATEWAY_WORKERS: String(c.workers), ...(c.rateLimit ? { GATEWAY_RATE_LIMIT_MAX: '1000000000' } : {})
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    GATEWAY_ADMIN_PORT: '0',
+    GATEWAY_CONFIG: configPath,
+    GATEWAY_WORKERS: String(c.workers),
+    ...(c.rateLimit ? { GATEWAY_RATE_LIMIT_MAX: '1000000000' } : {})
   }
   const child = spawn('taskset', ['-c', c.cpus, process.execPath, '--import', 'tsx', APP], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   const deadline = Date.now() + 60_000
@@ -74,6 +85,14 @@ function wrk (url: string, durationSec: number): { rps: number, p99: number } {
   return { rps: Math.round(rps), p99: Math.round(p99 * 100) / 100 }
 }
 
+/** JIT warm-up by request count, not time: every worker must see WARM_UP_REQUESTS (a loaded machine serves few per second). */
+const WARM_UP_REQUESTS = Number(process.env.BENCH_WARM_UP_REQUESTS ?? 20_000)
+function warmUp (running: Running, workers: number): void {
+  const deadline = Date.now() + 60_000
+  let served = 0
+  while (served < WARM_UP_REQUESTS * workers && Date.now() < deadline) served += wrk(`http://127.0.0.1:${running.port}/1k`, 2).rps * 2
+}
+
 function measure (running: Running): Sample {
   const pids = processTree(running.child.pid as number)
   const before = pids.map(cpuMicros)
@@ -94,9 +113,9 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = CASES.map((_, i) => CASES[(i + round) % CASES.length] as Case)
     for (const c of order) {
-      const running = await startApp(c, configPath, 18_700 + round * 10 + CASES.indexOf(c))
+      const running = await startApp(c, configPath, 18_700 + round * 10 + ALL_CASES.indexOf(c))
       try {
-        wrk(`http://127.0.0.1:${running.port}/1k`, 2) // warm-up (JIT)
+        warmUp(running, c.workers)
         const sample = measure(running)
         samples.set(c.name, [...(samples.get(c.name) ?? []), sample])
         process.stderr.write(`round ${round + 1} ${c.name}: ${sample.rps} req/s, p99 ${sample.p99} ms, ${Math.round(sample.cpuPerReq)} µs CPU/req (primary ${sample.primaryCpuPerReq.toFixed(1)})\n`)
