@@ -6,6 +6,7 @@
  */
 import t from 'tap'
 import { startBackend } from '../helpers/backend.js'
+import { writeConfigFile } from '../helpers/config-file.js'
 import { startCluster, getOnce, json, sleep, killOnTeardown, CLUSTER_START_TIMEOUT_MS } from './cluster.js'
 import type { ClusterStatus } from '../../cluster/status-merge.js'
 
@@ -25,9 +26,12 @@ t.test('probes arrive once per interval and their result reaches every worker', 
     res.end(JSON.stringify({ backend: 'a' }))
   })
   t.teardown(async () => { await backend.stop() })
-  const cluster = await startCluster({
-    GATEWAY_UPSTREAMS: backend.url, GATEWAY_HEALTH_PATH: '/health', GATEWAY_HEALTH_INTERVAL_MS: String(INTERVAL_MS)
+  // A probe timeout well above the interval: a loaded machine must not make the target flap.
+  const config = writeConfigFile({
+    pools: { app: { targets: [backend.url], health: { path: '/health', intervalMs: INTERVAL_MS, timeoutMs: 2000, healthyThreshold: 2, unhealthyThreshold: 2 } } },
+    routes: [{ path: '/', pool: 'app' }]
   })
+  const cluster = await startCluster({ GATEWAY_CONFIG: config })
   killOnTeardown(t, cluster)
 
   // Count over a window of several intervals. Each interval is 90–100 % of INTERVAL_MS
