@@ -63,7 +63,8 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
   const rateLimits = new RateLimitClient(channel)
   const plugin: FastifyPluginAsync = async (fastify) => {
     const pools = fastify.switchyard.pools
-    const metrics = createMetricsRegistry(pools)
+    // The admin plugin's registry when it is there (the bundled app), so metrics are collected once.
+    const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : createMetricsRegistry(pools)
     let snapshotArrived: () => void = () => {}
     const snapshot = new Promise<void>((resolve) => { snapshotArrived = resolve })
     const stopListening = channel.onMessage((message) => {

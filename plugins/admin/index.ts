@@ -6,6 +6,7 @@
  */
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import type { Registry } from 'prom-client'
 import { ConfigError } from '../../lib/validate.js'
 import { describePools } from './status.js'
 import { createTokenCheck } from './token.js'
@@ -32,6 +33,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The admin listener's own Fastify instance (routes can be added before ready). */
     switchyardAdmin: FastifyInstance
+    /** The prom-client registry behind `/metrics` (cluster workers send it to the primary as JSON). */
+    switchyardMetrics: Registry
   }
 }
 
@@ -57,6 +60,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   })
 
   fastify.decorate('switchyardAdmin', admin)
+  fastify.decorate('switchyardMetrics', metrics)
   fastify.addHook('onReady', async () => {
     if (options.listen ?? true) await admin.listen({ port, host })
     else await admin.ready()
