@@ -10,6 +10,9 @@ import { writeConfigFile } from '../helpers/config-file.js'
 import { startCluster, getOnce, json, sleep, killOnTeardown, CLUSTER_START_TIMEOUT_MS } from './cluster.js'
 import type { ClusterStatus } from '../../cluster/status-merge.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 const INTERVAL_MS = 400
 
 t.test('probes arrive once per interval and their result reaches every worker', async (t) => {

@@ -7,6 +7,9 @@ import t from 'tap'
 import { startBackend } from '../helpers/backend.js'
 import { startCluster, getOnce, killOnTeardown } from './cluster.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 t.test('a 20/min limit lets exactly 20 of 30 requests through across 2 workers', async (t) => {
   const backend = await startBackend('a')
   t.teardown(async () => { await backend.stop() })

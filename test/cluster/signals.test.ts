@@ -10,6 +10,9 @@ import { startBackend } from '../helpers/backend.js'
 import { writeConfigFile } from '../helpers/config-file.js'
 import { startCluster, getOnce, killOnTeardown, sleep } from './cluster.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 const configOf = (targets: string[]): unknown => ({ pools: { app: { targets } }, routes: [{ path: '/', pool: 'app' }] })
 
 t.test('SIGHUP reloads the target list in both workers', async (t) => {

@@ -9,6 +9,9 @@ import { startCluster, getOnce, killOnTeardown } from './cluster.js'
 import { getRaw } from '../helpers/get.js'
 import type { ClusterStatus } from '../../cluster/status-merge.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 t.test('/status and /metrics sum over both workers; drain reaches both', async (t) => {
   const a = await startBackend('a')
   const b = await startBackend('b')

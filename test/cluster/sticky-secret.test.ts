@@ -8,6 +8,9 @@ import { startBackends } from '../helpers/backend.js'
 import { startCluster, getOnce, killOnTeardown } from './cluster.js'
 import type { ClusterStatus } from '../../cluster/status-merge.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 t.test('a sticky cookie from one worker is valid in the other', async (t) => {
   const backends = await startBackends(3)
   t.teardown(async () => { for (const b of backends) await b.stop() })

@@ -10,6 +10,9 @@ import t from 'tap'
 import { startBackend } from '../helpers/backend.js'
 import { startCluster, getOnce, killOnTeardown, logEntries, CLUSTER_START_TIMEOUT_MS } from './cluster.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 t.test('a worker killed with SIGKILL is replaced and requests keep succeeding', async (t) => {
   const backend = await startBackend('a')
   t.teardown(async () => { await backend.stop() })

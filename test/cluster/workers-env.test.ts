@@ -9,6 +9,9 @@ import { loadConfig } from '../../config/index.js'
 import { ConfigError } from '../../lib/validate.js'
 import { spawnApp } from '../app/spawn.js'
 
+// Spawns 2-worker clusters (3 processes under tsx each): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
 t.test('GATEWAY_WORKERS is read and checked', async (t) => {
   t.equal(loadConfig({}).env.workers, 1, 'default 1')
   t.equal(loadConfig({ GATEWAY_WORKERS: '4' }).env.workers, 4)
