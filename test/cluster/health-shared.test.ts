@@ -46,9 +46,11 @@ t.test('probes arrive once per interval and their result reaches every worker', 
   const oneChecker = Math.floor(windowMs / (0.9 * INTERVAL_MS)) + 1
   t.ok(inWindow <= oneChecker, `${inWindow} probes in ${windowMs} ms: at most ${oneChecker} (one checker); two workers checking would make ~${2 * Math.round(windowMs / INTERVAL_MS)}`)
   t.ok(inWindow >= 3, `${inWindow} probes in ${windowMs} ms: the target is checked`)
-  // Two checkers (period p, any phase) would leave gaps that sum to p in pairs, so one under p/2 < 0.9p - 100 ms.
+  // Two checkers (period p, any phase) leave gaps that sum to p in pairs, so every other gap is under p/2;
+  // one checker's gaps are 0.9p-p, less what a probe's connection is late under load (one late probe: one short gap).
   const gaps = probes.slice(1).map((at, i) => at - (probes[i] as number))
-  t.ok(Math.min(...gaps) >= 0.9 * INTERVAL_MS - 100, `shortest gap between probes ${Math.min(...gaps)} ms: one checker (≥ ${0.9 * INTERVAL_MS - 100} ms)`)
+  const shortGaps = gaps.filter((gap) => gap < 0.45 * INTERVAL_MS).length
+  t.ok(shortGaps <= 1, `${shortGaps} of ${gaps.length} gaps between probes under ${0.45 * INTERVAL_MS} ms (two checkers: about half)`)
 
   // The primary marks the target down (2 failed probes): both workers stop forwarding (503, no target).
   healthStatus = 500
