@@ -21,6 +21,8 @@ import { securityHeaders, gatewayHelmetOptions, helmetHeaderNames } from './plug
 import { compression } from './plugins/compression/index.js'
 import { proxyProtocol } from './plugins/proxy-protocol/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
+import { readWorkers } from './config/env.js'
+import type { ClusterWorkerSide } from './cluster/index.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -32,6 +34,8 @@ export interface BuildOptions {
   logger?: boolean
   /** Where log lines go (one JSON line per write); default stdout. */
   logStream?: { write: (line: string) => void }
+  /** Run as a cluster worker (cluster/worker.ts): shared rate limits and health, admin served by the primary. */
+  worker?: ClusterWorkerSide
 }
 
 /** Build the gateway app (not listening yet). Throws ConfigError on bad config. */
@@ -94,7 +98,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     const { rateLimits } = await import('./plugins/rate-limit/index.js')
     await app.register(rateLimits, {
       global: env.rateLimitMax !== undefined ? { max: env.rateLimitMax, windowMs: env.rateLimitWindowMs } : undefined,
-      redisUrl: env.redisUrl
+      redisUrl: env.redisUrl,
+      store: options.worker?.rateLimitStore
     })
   }
   const cached = env.cache !== 'off' || config.routes.some((route) => route.cache !== undefined && route.cache !== false)
@@ -125,9 +130,10 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // drains Fastify answers 503 (return503OnClosing) before any handler runs.
   if (env.healthRoute !== undefined) app.get(env.healthRoute, async () => ({ status: 'ok' }))
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
-  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
+  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}), listen: options.worker === undefined })
   if (cachePlugin !== undefined) await app.register(cachePlugin.cachePurge)
-  await app.register(health)
+  await app.register(health, { activeChecks: options.worker === undefined })
+  if (options.worker !== undefined) await app.register(options.worker.plugin)
   return app
 }
 
@@ -141,7 +147,7 @@ function serverLimits (env: GatewayConfig['env']): ServerLimits {
 }
 
 /** Start the bundled gateway from `env`; returns the app (listening) and a stop function. */
-export async function startGateway (envVars: Env): Promise<{ app: FastifyInstance, stop: () => Promise<void> }> {
+export async function startGateway (envVars: Env, buildOptions: BuildOptions = {}): Promise<{ app: FastifyInstance, stop: () => Promise<void> }> {
   const config = loadConfig(envVars)
   let demo: DemoBackends | undefined
   if (config.demo) {
@@ -154,7 +160,7 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
   }
   let app: FastifyInstance | undefined
   try {
-    app = await buildGateway(config)
+    app = await buildGateway(config, buildOptions)
     await app.listen({ host: config.env.host, port: config.env.port })
   } catch (err) {
     // A listener that failed (port in use, …): close what did start (admin,
@@ -163,7 +169,7 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
     await demo?.close()
     throw err
   }
-  if (demo !== undefined) {
+  if (demo !== undefined && buildOptions.worker === undefined) {
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.env.port
     app.log.info(`demo mode: no upstream configured, so ${demo.urls.length} sample backends run on loopback behind the gateway. Try:\n` +
@@ -196,6 +202,12 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
 export async function main (): Promise<void> {
   let started: Awaited<ReturnType<typeof startGateway>>
   try {
+    const workers = readWorkers(process.env)
+    if (workers > 1) {
+      // GATEWAY_WORKERS > 1: node:cluster (cluster/); the primary and each worker handle their own signals.
+      await (await import('./cluster/index.js')).runCluster(process.env, { workers, graceMs: SHUTDOWN_GRACE_MS, startGateway })
+      return
+    }
     started = await startGateway(process.env)
   } catch (err) {
     if (err instanceof ConfigError) {

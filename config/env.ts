@@ -2,6 +2,7 @@
  * The bundled app's environment variables (SPEC.md), parsed and checked.
  * Each bad value throws a ConfigError naming the variable and what was expected.
  */
+import { availableParallelism } from 'node:os'
 import { ConfigError, isIpRange, parseBoolean } from '../lib/validate.js'
 import { isLoopbackHost } from '../lib/loopback.js'
 import { closestName } from '../lib/edit-distance.js'
@@ -63,7 +64,12 @@ export interface GatewayEnv {
   adminHost: string
   adminToken: string | undefined
   logLevel: string
+  /** Worker processes sharing the listeners (`GATEWAY_WORKERS`; `auto` = one per core); 1 = no cluster. */
+  workers: number
 }
+
+/** Most worker processes `GATEWAY_WORKERS` accepts. */
+export const MAX_WORKERS = 256
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -79,7 +85,7 @@ export const KNOWN_VARIABLES = [
   'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY', 'GATEWAY_HTTP_REDIRECT_PORT', 'GATEWAY_H2_MAX_STREAMS', 'GATEWAY_HSTS_MAX_AGE',
   'GATEWAY_COMPRESSION', 'GATEWAY_COMPRESSION_THRESHOLD',
   'GATEWAY_SECURITY_HEADERS', 'GATEWAY_CSP', 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS',
-  'GATEWAY_TRUST_PROXY', 'GATEWAY_PROXY_PROTOCOL',
+  'GATEWAY_TRUST_PROXY', 'GATEWAY_PROXY_PROTOCOL', 'GATEWAY_WORKERS',
   'GATEWAY_ADMIN_PORT', 'GATEWAY_ADMIN_HOST', 'GATEWAY_ADMIN_TOKEN'
 ] as const
 
@@ -170,7 +176,8 @@ export function readEnv (env: Env): GatewayEnv {
     adminPort: integer(env, 'GATEWAY_ADMIN_PORT', 9901, 0, 65535),
     adminHost,
     adminToken,
-    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info')
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    workers: readWorkers(env)
   }
 }
 
@@ -188,6 +195,16 @@ function readHygiene (env: Env): Pick<GatewayEnv, 'maxHeaderBytes' | 'bodyLimitB
     requestTimeoutMs,
     keepAliveTimeoutMs: integer(env, 'GATEWAY_KEEPALIVE_TIMEOUT_MS', DEFAULT_KEEPALIVE_TIMEOUT_MS, 1, 3_600_000)
   }
+}
+
+/** `GATEWAY_WORKERS`: an integer from 1 to MAX_WORKERS, or `auto` (one per core). Default 1. */
+export function readWorkers (env: Env): number {
+  if (optional(env, 'GATEWAY_WORKERS') === 'auto') return Math.min(availableParallelism(), MAX_WORKERS)
+  const value = optional(env, 'GATEWAY_WORKERS')
+  if (value !== undefined && !/^\d+$/.test(value)) {
+    throw new ConfigError('GATEWAY_WORKERS', `must be "auto" or an integer from 1 to ${MAX_WORKERS}, got "${value}"`)
+  }
+  return integer(env, 'GATEWAY_WORKERS', 1, 1, MAX_WORKERS)
 }
 
 function optional (env: Env, name: string): string | undefined {

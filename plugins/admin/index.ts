@@ -6,11 +6,11 @@
  */
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import type { Registry } from 'prom-client'
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { isLoopbackHost } from '../../lib/loopback.js'
 import { describePools, describeRoutes, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
-import type { Registry } from 'prom-client'
 
 export const DEFAULT_ADMIN_PORT = 9901
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
@@ -22,12 +22,19 @@ export interface AdminOptions {
   host?: string
   /** When set, `/status` (and every route but `/health`) needs `Authorization: Bearer <token>`. */
   token?: string
+  /**
+   * Open the listener. Default true; false builds the admin routes without a
+   * socket (cluster workers: the primary listens and forwards with `inject`).
+   */
+  listen?: boolean
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The admin listener's own Fastify instance (routes can be added before ready). */
     switchyardAdmin: FastifyInstance
+    /** The prom-client registry behind `/metrics`, made (and prom-client loaded) on first use; cluster workers send it to the primary as JSON. */
+    switchyardMetrics: () => Promise<Registry>
   }
 }
 
@@ -60,17 +67,22 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     return { ...describePools(fastify.switchyard.pools), routes: table === undefined ? [] : describeRoutes(table) }
   })
   // prom-client loads on the first scrape: a gateway nobody scrapes never pays for it.
-  let metrics: Awaited<ReturnType<typeof loadMetrics>> | undefined
-  const loadMetrics = async (): Promise<Registry> => (await import('./metrics.js')).createMetricsRegistry(fastify.switchyard.pools)
+  let registry: Promise<Registry> | undefined
+  const metricsRegistry = async (): Promise<Registry> => {
+    registry ??= import('./metrics.js').then((m) => m.createMetricsRegistry(fastify.switchyard.pools))
+    return await registry
+  }
   admin.get('/metrics', async (_request, reply) => {
-    metrics ??= await loadMetrics()
+    const metrics = await metricsRegistry()
     const text = await metrics.metrics()
     return reply.type(metrics.contentType).send(text)
   })
 
   fastify.decorate('switchyardAdmin', admin)
+  fastify.decorate('switchyardMetrics', metricsRegistry)
   fastify.addHook('onReady', async () => {
-    await admin.listen({ port, host })
+    if (options.listen ?? true) await admin.listen({ port, host })
+    else await admin.ready()
   })
   fastify.addHook('onClose', async () => { await admin.close() })
 }

@@ -1,8 +1,11 @@
 /**
  * Prometheus metrics for `/metrics`, read from the targets' live state at
- * scrape time: nothing is added to the request path.
+ * scrape time: nothing is added to the request path. In cluster mode each
+ * worker's registry is merged by prom-client's `AggregatorRegistry.aggregate`
+ * with each metric's `aggregator` (counters and in-flight summed, availability
+ * the minimum over workers, latency the average).
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client'
 import type { PoolRegistry, Target } from '../pools/index.js'
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
@@ -14,7 +17,7 @@ export function createMetricsRegistry (pools: PoolRegistry): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_' })
 
   // Each metric is filled from the targets by prom-client's collect() hook, just before a scrape.
-  const perTarget = (name: string, help: string, kind: 'counter' | 'gauge', read: (target: Target, now: number) => number): void => {
+  const perTarget = (name: string, help: string, kind: 'counter' | 'gauge', read: (target: Target, now: number) => number, aggregator: Aggregator = 'sum'): void => {
     const fill = (set: (labels: { pool: string, target: string }, value: number) => void): void => {
       const now = Date.now()
       for (const pool of pools) {
@@ -27,15 +30,15 @@ export function createMetricsRegistry (pools: PoolRegistry): Registry {
       })
     } else {
       const gauge: Gauge<'pool' | 'target'> = new Gauge({
-        name, help, labelNames: ['pool', 'target'], registers: [registry], collect () { gauge.reset(); fill((l, v) => gauge.set(l, v)) }
+        name, help, labelNames: ['pool', 'target'], registers: [registry], aggregator, collect () { gauge.reset(); fill((l, v) => gauge.set(l, v)) }
       })
     }
   }
   perTarget('switchyard_target_requests_total', 'Requests sent to the target', 'counter', (t) => t.requests)
   perTarget('switchyard_target_failures_total', 'Transport failures: refused, reset, timed out', 'counter', (t) => t.failures)
   perTarget('switchyard_target_in_flight', 'Requests in flight to the target', 'gauge', (t) => t.inFlight)
-  perTarget('switchyard_target_available', '1 when the target may take new requests', 'gauge', (t, now) => t.isAvailable(now) ? 1 : 0)
-  perTarget('switchyard_target_latency_ewma_seconds', 'Peak-EWMA of time to response headers', 'gauge', (t) => t.latencyEwmaMs / 1000)
+  perTarget('switchyard_target_available', '1 when the target may take new requests', 'gauge', (t, now) => t.isAvailable(now) ? 1 : 0, 'min')
+  perTarget('switchyard_target_latency_ewma_seconds', 'Peak-EWMA of time to response headers', 'gauge', (t) => t.latencyEwmaMs / 1000, 'average')
 
   const responses: Counter<'pool' | 'target' | 'class'> = new Counter({
     name: 'switchyard_upstream_responses_total',

@@ -10,6 +10,8 @@
  *
  * Writes `Target.healthy`, `reason`/`since` and the slow-start ramp; ends an
  * outlier ejection early when probes pass `healthyThreshold` times during it.
+ * `onResult` hears every recorded probe (cluster mode shares results with the
+ * workers from it).
  * Every probe uses its own connection (closed after it), so a probe never
  * waits behind traffic and a dead listener is seen at once. Framework-free.
  */
@@ -42,6 +44,17 @@ export interface HealthCheckerOptions {
   log?: HealthLogger
   /** Source of randomness for the jitter (tests). */
   random?: () => number
+  /** Told after each probe is recorded: whether it passed, the passes in a row, and whether `healthy` changed. */
+  onResult?: ((target: Target, result: ProbeResult) => void) | undefined
+}
+
+/** One recorded probe, as `onResult` hears it. */
+export interface ProbeResult {
+  passed: boolean
+  /** Passing probes in a row, this one included (0 after a failure). */
+  okStreak: number
+  /** This probe moved the target in or out of rotation. */
+  changed: boolean
 }
 
 interface ProbeState {
@@ -187,7 +200,8 @@ export class HealthChecker {
 
   private record (state: ProbeState, failure: string | undefined, now: number): void {
     const { target } = state
-    const { health, outlier } = this.options
+    const { health, outlier, onResult } = this.options
+    const wasHealthy = target.healthy
     if (failure === undefined) {
       state.failStreak = 0
       state.okStreak++
@@ -205,6 +219,7 @@ export class HealthChecker {
       } else {
         state.okWhileEjected = 0
       }
+      onResult?.(target, { passed: true, okStreak: state.okStreak, changed: !wasHealthy && target.healthy })
       return
     }
     state.okStreak = 0
@@ -215,6 +230,7 @@ export class HealthChecker {
       target.setReason(`health check failed ${state.failStreak} times: ${failure}`)
       this.log.warn({ pool: this.options.poolName, target: target.id, failures: state.failStreak, why: failure }, 'target unhealthy: out of rotation')
     }
+    onResult?.(target, { passed: false, okStreak: 0, changed: wasHealthy && !target.healthy })
   }
 }
 

@@ -14,13 +14,18 @@
  * ejection ends after its time, or early once active checks pass
  * `healthyThreshold` times in a row during it; active checks never put back
  * a target that traffic keeps failing on faster than that.
+ *
+ * With `activeChecks: false` (cluster workers) this process probes nothing:
+ * another process does, and its results arrive through
+ * `fastify.switchyardHealth.applyShared` (see `shared-state.ts`).
  */
-import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
-import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
-import { HealthChecker, parseStatusRange } from './health-checker.js'
+import { refuseUnknownOptions } from '../../lib/validate.js'
+import type { HealthChecker } from './health-checker.js'
 import { OutlierDetector } from './outlier-detector.js'
+import { createPoolHealthChecker } from './pool-checker.js'
+import { applyHealthUpdate, type SharedHealthUpdate } from './shared-state.js'
 import { addDrainRoutes } from './drain-routes.js'
 import { closeIdleConnectionsOnClose } from './shutdown.js'
 
@@ -32,6 +37,23 @@ export interface HealthPluginOptions {
    * keep-alive clients don't hold the shutdown until their timeout. Default true.
    */
   drainConnectionsOnClose?: boolean
+  /**
+   * Run the pools' active health checks in this process. Default true; false
+   * when another process checks and shares the results (`applyShared`).
+   */
+  activeChecks?: boolean
+}
+
+/** Decorated as `fastify.switchyardHealth`. */
+export interface SwitchyardHealth {
+  /** Apply an active-check result made by another process; unknown pools or targets are ignored. */
+  applyShared: (update: SharedHealthUpdate) => void
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    switchyardHealth: SwitchyardHealth
+  }
 }
 
 const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, options) => {
@@ -47,29 +69,17 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
       pool.outlier = outlier
       detectors.push(outlier)
     }
-    if (pool.config.health !== undefined) {
-      try {
-        parseStatusRange(pool.config.health.expectStatus)
-      } catch {
-        throw new ConfigError(`pools.${pool.name}.health.expectStatus`, `must be a status or a low-high range such as "200-399", got "${pool.config.health.expectStatus}"`)
-      }
-      const tls = pool.config.tls
-      const checker = new HealthChecker({
-        poolName: pool.name,
-        targets: pool.targets,
-        health: pool.config.health,
-        slowStartMs: pool.config.slowStartMs,
-        tls: tls === undefined ? undefined : { rejectUnauthorized: tls.rejectUnauthorized, ca: tls.ca === undefined ? undefined : readFileSync(tls.ca) },
-        outlier,
-        log
-      })
-      checkers.push(checker)
-      pool.onTargetsChanged(({ added, removed }) => {
-        for (const target of removed) checker.removeTarget(target)
-        for (const target of added) checker.addTarget(target)
-      })
-    }
+    const checker = (options.activeChecks ?? true) ? createPoolHealthChecker(pool, outlier, log) : undefined
+    if (checker !== undefined) checkers.push(checker)
   }
+  fastify.decorate('switchyardHealth', {
+    applyShared: (update: SharedHealthUpdate) => {
+      const pool = pools.get(update.kind === 'state' ? update.state.pool : update.pool)
+      const target = pool?.findTarget(update.kind === 'state' ? update.state.targetId : update.targetId)
+      if (pool === undefined || target === undefined) return
+      applyHealthUpdate(target, update, pool.outlier instanceof OutlierDetector ? pool.outlier : undefined, Date.now())
+    }
+  })
   if ((options.adminRoutes ?? true) && fastify.hasDecorator('switchyardAdmin')) {
     addDrainRoutes(fastify.switchyardAdmin, pools, fastify.log)
   }
@@ -92,7 +102,9 @@ export const health = fp(healthPlugin, {
   dependencies: ['switchyard-pools']
 })
 export default health
-export { HealthChecker, parseStatusRange, HEALTH_CHECK_JITTER, type HealthCheckerOptions, type HealthCheckConfig } from './health-checker.js'
+export { HealthChecker, parseStatusRange, HEALTH_CHECK_JITTER, type HealthCheckerOptions, type HealthCheckConfig, type ProbeResult } from './health-checker.js'
+export { createPoolHealthChecker } from './pool-checker.js'
+export { describeHealthState, applyHealthUpdate, type SharedHealthState, type SharedHealthUpdate } from './shared-state.js'
 export { OutlierDetector, type OutlierConfig, type OutlierPool } from './outlier-detector.js'
 export { RetryBudget, type RetryBudgetOptions } from '../pools/retry-budget.js'
 export type { HealthLogger } from './logger.js'

@@ -18,7 +18,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import fastifyRateLimit from '@fastify/rate-limit'
+import fastifyRateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { Redis } from 'ioredis'
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { toErrorBody } from '../../lib/errors.js'
@@ -50,6 +50,8 @@ export interface RateLimitsOptions {
   redis?: Redis | undefined
   /** Timeouts of the client made from `redisUrl`. */
   redisOptions?: RateLimitRedisOptions | undefined
+  /** A `@fastify/rate-limit` store class, used when no Redis is given (cluster workers count in the primary). Default: memory. */
+  store?: FastifyRateLimitStoreCtor | undefined
 }
 
 /** What one limit decided for one request. */
@@ -96,7 +98,7 @@ const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, 
     global: false,
     skipOnError: true,
     enableDraftSpec: true,
-    ...(redis !== undefined ? { store: redisCounterStore(redis, REDIS_NAMESPACE) } : {})
+    ...(redis !== undefined ? { store: redisCounterStore(redis, REDIS_NAMESPACE) } : options.store !== undefined ? { store: options.store } : {})
   })
 
   const createLimiter = (rule: RateLimitRule, scope: string, field = 'rateLimit'): RateLimiter => limiterOf(fastify, checkRule(rule, field), scope, field)

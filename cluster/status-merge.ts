@@ -1,0 +1,98 @@
+/**
+ * The cluster's `/status`: the workers' own `/status` documents merged into
+ * one, in the single-process shape. Per target, counters are summed over the
+ * workers (in-flight, requests, failures, sticky counters), consecutive
+ * failures are the worst worker's, latency is the mean weighted by requests;
+ * health is the primary's (it runs the active checks), ejection and draining
+ * hold when any worker has them (passive health is per worker); the reason
+ * is the most recent one. Framework-free.
+ */
+import type { PoolStatus, TargetStatus } from '../plugins/admin/status.js'
+import type { SharedHealthState } from '../plugins/health/shared-state.js'
+
+export interface WorkerSummary {
+  /** cluster's worker id. */
+  id: number
+  pid: number | undefined
+  /** Answered the status request in time (a worker that did not is left out of the sums). */
+  answered: boolean
+}
+
+export interface ClusterStatus {
+  workers: WorkerSummary[]
+  pools: PoolStatus[]
+}
+
+/** `health`: the primary's active-check state by pool, then target id (pools it checks only). */
+export function mergeStatus (reports: Array<{ pools: PoolStatus[] }>, health: ReadonlyMap<string, ReadonlyMap<string, SharedHealthState>>, workers: WorkerSummary[]): ClusterStatus {
+  const pools = new Map<string, PoolStatus>()
+  const targetsByPool = new Map<string, Map<string, TargetStatus[]>>()
+  for (const report of reports) {
+    for (const pool of report.pools) {
+      const merged = pools.get(pool.name)
+      if (merged === undefined) {
+        pools.set(pool.name, { ...pool, targets: [], ...(pool.sticky !== undefined ? { sticky: { ...pool.sticky } } : {}) })
+        targetsByPool.set(pool.name, new Map())
+      } else if (merged.sticky !== undefined && pool.sticky !== undefined) {
+        merged.sticky.hits += pool.sticky.hits
+        merged.sticky.pins += pool.sticky.pins
+        merged.sticky.repins += pool.sticky.repins
+        merged.sticky.rejected += pool.sticky.rejected
+      }
+      const byId = targetsByPool.get(pool.name) as Map<string, TargetStatus[]>
+      for (const target of pool.targets) {
+        const seen = byId.get(target.id)
+        if (seen === undefined) byId.set(target.id, [target])
+        else seen.push(target)
+      }
+    }
+  }
+  for (const [name, pool] of pools) {
+    const byId = targetsByPool.get(name) as Map<string, TargetStatus[]>
+    for (const [id, copies] of byId) pool.targets.push(mergeTarget(copies, health.get(name)?.get(id)))
+  }
+  return { workers, pools: [...pools.values()] }
+}
+
+function mergeTarget (copies: TargetStatus[], health: SharedHealthState | undefined): TargetStatus {
+  const first = copies[0] as TargetStatus
+  let inFlight = 0
+  let requests = 0
+  let failures = 0
+  let consecutiveFailures = 0
+  let weightedLatency = 0
+  let latencySum = 0
+  let draining = false
+  let ejectedUntil: string | null = null
+  let healthy = true
+  let latest = first
+  for (const copy of copies) {
+    inFlight += copy.inFlight
+    requests += copy.requests
+    failures += copy.failures
+    consecutiveFailures = Math.max(consecutiveFailures, copy.consecutiveFailures)
+    weightedLatency += copy.latencyEwmaMs * copy.requests
+    latencySum += copy.latencyEwmaMs
+    draining ||= copy.draining
+    healthy &&= copy.healthy
+    if (copy.ejectedUntil !== null && (ejectedUntil === null || copy.ejectedUntil > ejectedUntil)) ejectedUntil = copy.ejectedUntil
+    if (copy.since > latest.since) latest = copy
+  }
+  if (health !== undefined) healthy = health.healthy
+  const condition = draining ? 'draining' : ejectedUntil !== null ? 'ejected' : healthy ? 'healthy' : 'unhealthy'
+  const latencyEwmaMs = requests > 0 ? weightedLatency / requests : latencySum / copies.length
+  return {
+    ...first,
+    condition,
+    reason: latest.reason,
+    since: latest.since,
+    healthy,
+    ejectedUntil,
+    draining,
+    consecutiveFailures,
+    inFlight,
+    requests,
+    failures,
+    latencyEwmaMs: Math.round(latencyEwmaMs * 10) / 10
+  }
+}

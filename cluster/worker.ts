@@ -1,0 +1,122 @@
+/**
+ * The worker side of a cluster: the bundled gateway as in one process, with
+ * what the primary shares plugged in (`ClusterWorkerSide`, passed to
+ * `buildGateway`): rate limits counted in the primary (`rate-limit-store.ts`),
+ * no active health checks (the primary's results are applied, the whole
+ * state before the worker listens), and an admin instance that does not
+ * listen (the primary forwards to it and asks for this worker's `/status`
+ * and metrics). SIGTERM drains as in one process (`main()` in app.ts) and
+ * SIGHUP reloads; SIGINT is left to the primary (a terminal's Ctrl-C reaches
+ * every process of the group: the primary then drains the workers once).
+ */
+import cluster from 'node:cluster'
+import fp from 'fastify-plugin'
+import closeWithGrace from 'close-with-grace'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
+import { describePools } from '../plugins/admin/status.js'
+import { createMetricsRegistry } from '../plugins/admin/metrics.js'
+import type { Registry } from 'prom-client'
+import type { Env } from '../config/index.js'
+import { processChannel, type Channel, type ToPrimary, type ToWorker, type ForwardedAdminRequest, type ForwardedAdminResponse } from './ipc.js'
+import { RateLimitClient, ipcRateLimitStore } from './rate-limit-store.js'
+
+/** How long a starting worker waits for the primary's health state before it listens anyway. */
+export const HEALTH_SNAPSHOT_TIMEOUT_MS = 2000
+
+/** What `buildGateway` plugs in to run as a cluster worker. */
+export interface ClusterWorkerSide {
+  rateLimitStore: FastifyRateLimitStoreCtor
+  /** Registered after `switchyard-health`. */
+  plugin: FastifyPluginAsync
+}
+
+/** The gateway as `startGateway` returns it. */
+export interface StartedGateway {
+  app: FastifyInstance
+  stop: () => Promise<void>
+}
+
+export type StartGateway = (envVars: Env, options: { worker: ClusterWorkerSide }) => Promise<StartedGateway>
+
+/** Start this worker's gateway, tell the primary it listens; on SIGTERM finish in-flight requests (up to `graceMs`) and exit. */
+export async function startWorker (envVars: Env, startGateway: StartGateway, graceMs: number): Promise<void> {
+  const channel = processChannel()
+  let started: StartedGateway
+  try {
+    started = await startGateway(envVars, { worker: createWorkerSide(channel) })
+  } catch (err) {
+    // The IPC channel would keep this process alive: let it go, so it exits (main() sets the code) and the primary sees it.
+    cluster.worker?.disconnect()
+    throw err
+  }
+  const address = started.app.server.address()
+  process.on('SIGINT', () => {})
+  closeWithGrace({ delay: graceMs, logger: started.app.log, skip: ['SIGHUP', 'SIGINT'] }, async ({ signal, err }) => {
+    if (err !== undefined) started.app.log.error({ err }, 'stopping after an error')
+    else started.app.log.info({ signal }, 'stopping: finishing in-flight requests')
+    await started.stop()
+  })
+  channel.send({ type: 'switchyard:listening', address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address) })
+}
+
+export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): ClusterWorkerSide {
+  const rateLimits = new RateLimitClient(channel)
+  const plugin: FastifyPluginAsync = async (fastify) => {
+    const pools = fastify.switchyard.pools
+    // The admin plugin's registry when it is there (the bundled app), so metrics are collected once.
+    let own: Promise<Registry> | undefined
+    const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : async (): Promise<Registry> => await (own ??= Promise.resolve(createMetricsRegistry(pools)))
+    let snapshotArrived: () => void = () => {}
+    const snapshot = new Promise<void>((resolve) => { snapshotArrived = resolve })
+    const stopListening = channel.onMessage((message) => {
+      switch (message.type) {
+        case 'switchyard:health':
+          for (const update of message.updates) fastify.switchyardHealth.applyShared(update)
+          if (message.snapshot) snapshotArrived()
+          break
+        case 'switchyard:report-request':
+          metrics().then(async (registry) => await registry.getMetricsAsJSON()).then((json) => {
+            channel.send({ type: 'switchyard:report', id: message.id, report: { pools: describePools(pools).pools, metrics: json } })
+          }, (err: unknown) => { fastify.log.warn({ err }, 'metrics not collected for the primary') })
+          break
+        case 'switchyard:admin-request':
+          answerAdmin(fastify, message.request).then((response) => {
+            channel.send({ type: 'switchyard:admin-response', id: message.id, response })
+          }, () => {})
+          break
+      }
+    })
+    // Before the listener opens: take the primary's health state (a target it knows is down stays out).
+    fastify.addHook('onReady', async () => {
+      channel.send({ type: 'switchyard:hello' })
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([snapshot, new Promise<void>((resolve) => { timer = setTimeout(resolve, HEALTH_SNAPSHOT_TIMEOUT_MS) })])
+      clearTimeout(timer)
+    })
+    fastify.addHook('onClose', async () => {
+      stopListening()
+      rateLimits.close()
+    })
+  }
+  return {
+    rateLimitStore: ipcRateLimitStore(rateLimits),
+    plugin: fp(plugin, { fastify: '5.x', name: 'switchyard-cluster-worker', dependencies: ['switchyard-pools', 'switchyard-health'] })
+  }
+}
+
+async function answerAdmin (fastify: FastifyInstance, request: ForwardedAdminRequest): Promise<ForwardedAdminResponse> {
+  if (!fastify.hasDecorator('switchyardAdmin')) return { statusCode: 404, contentType: 'application/json', body: '{"statusCode":404,"error":"Not Found"}' }
+  try {
+    const response = await fastify.switchyardAdmin.inject({
+      method: request.method as 'GET',
+      url: request.url,
+      headers: request.headers,
+      ...(request.body !== undefined ? { payload: request.body } : {})
+    })
+    const contentType = response.headers['content-type']
+    return { statusCode: response.statusCode, contentType: typeof contentType === 'string' ? contentType : undefined, body: response.body }
+  } catch {
+    return { statusCode: 500, contentType: 'application/json', body: '{"statusCode":500,"error":"Internal Server Error"}' }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Helpers for the cluster tests: the bundled app spawned with
+ * `GATEWAY_WORKERS=2` (see test/app/spawn.ts), waited for until every worker
+ * listens, and requests sent each on a new connection (`Connection: close`),
+ * so that the primary's round-robin hands them to alternate workers.
+ */
+import { spawnApp, type SpawnedApp } from '../app/spawn.js'
+import { getRaw, type RawResponse } from '../helpers/get.js'
+
+/** Start-up bound for two workers under tsx on a loaded 2-core machine. */
+export const CLUSTER_START_TIMEOUT_MS = 60_000
+
+export interface TestCluster {
+  app: SpawnedApp
+  /** The proxy listener, shared by the workers. */
+  url: string
+  /** The primary's admin listener. */
+  adminUrl: string
+  /** pids of the workers listening at start. */
+  workerPids: number[]
+  /** The primary's pid. */
+  pid: number
+  /** pids of the workers that logged an access line for a request to `path` so far. */
+  servedBy: (path: string) => Set<number>
+}
+
+export async function startCluster (env: Record<string, string>): Promise<TestCluster> {
+  const app = spawnApp({ PORT: '0', HOST: '127.0.0.1', GATEWAY_ADMIN_PORT: '0', GATEWAY_WORKERS: '2', ...env })
+  const ready = await app.waitForLog(/^cluster ready/, CLUSTER_START_TIMEOUT_MS)
+  const entries = logEntries(app)
+  const listening = entries.find((e) => e.listener === undefined && /^Server listening at http:\/\/127\.0\.0\.1:\d+$/.test(String(e.msg)))
+  const admin = entries.find((e) => e.listener === 'admin' && /^Server listening at/.test(String(e.msg)))
+  const port = /:(\d+)$/.exec(String(listening?.msg))?.[1]
+  const adminPort = /:(\d+)$/.exec(String(admin?.msg))?.[1]
+  if (port === undefined || adminPort === undefined) throw new Error(`no listener address in the logs: ${app.stdout()}`)
+  const workerPids = entries.filter((e) => e.msg === 'worker listening').map((e) => Number(e.workerPid))
+  const servedBy = (path: string): Set<number> =>
+    new Set(logEntries(app).filter((e) => e.msg === 'access' && e.url === path).map((e) => Number(e.pid)))
+  return { app, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, workerPids, pid: Number(ready.pid), servedBy }
+}
+
+/** Every JSON log line so far. */
+export function logEntries (app: SpawnedApp): Array<Record<string, unknown>> {
+  return app.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
+/** A GET on a new connection (closed after it). */
+export async function getOnce (url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return await getRaw(url, { connection: 'close', ...headers })
+}
+
+export async function json<T> (url: string): Promise<T> {
+  return JSON.parse((await getOnce(url)).body.toString()) as T
+}
+
+export async function sleep (ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Stop the app when the test ends, whatever happened. */
+export function killOnTeardown (t: { teardown: (fn: () => void | Promise<void>) => void }, cluster: { app: SpawnedApp }): void {
+  t.teardown(async () => {
+    if (cluster.app.child.exitCode === null) {
+      cluster.app.child.kill('SIGKILL')
+      await cluster.app.exited
+    }
+  })
+}
