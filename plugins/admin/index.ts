@@ -39,7 +39,7 @@ declare module 'fastify' {
 }
 
 const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) => {
-  refuseUnknownOptions(options, ['port', 'host', 'token'], 'switchyard-admin')
+  refuseUnknownOptions(options, ['port', 'host', 'token', 'listen'], 'switchyard-admin')
   const port = options.port ?? DEFAULT_ADMIN_PORT
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('port', `must be an integer 0-65535, got ${String(port)}`)
   const host = options.host ?? DEFAULT_ADMIN_HOST

@@ -57,7 +57,7 @@ declare module 'fastify' {
 }
 
 const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, options) => {
-  refuseUnknownOptions(options, ['adminRoutes', 'drainConnectionsOnClose'], 'switchyard-health')
+  refuseUnknownOptions(options, ['adminRoutes', 'drainConnectionsOnClose', 'activeChecks'], 'switchyard-health')
   const checkers: HealthChecker[] = []
   const detectors: OutlierDetector[] = []
   const pools = fastify.switchyard.pools

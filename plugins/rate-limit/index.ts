@@ -84,7 +84,7 @@ declare module 'fastify' {
 }
 
 const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, options) => {
-  refuseUnknownOptions(options, ['global', 'redisUrl', 'redis', 'redisOptions'], 'switchyard-rate-limit')
+  refuseUnknownOptions(options, ['global', 'redisUrl', 'redis', 'redisOptions', 'store'], 'switchyard-rate-limit')
   if (options.global !== undefined) checkRule(options.global, 'global')
   // Not reachable at start: the client's breaker logs it once and requests pass meanwhile.
   const redis = options.redis !== undefined

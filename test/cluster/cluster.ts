@@ -35,7 +35,7 @@ export async function startCluster (env: Record<string, string>): Promise<TestCl
   if (port === undefined || adminPort === undefined) throw new Error(`no listener address in the logs: ${app.stdout()}`)
   const workerPids = entries.filter((e) => e.msg === 'worker listening').map((e) => Number(e.workerPid))
   const servedBy = (path: string): Set<number> =>
-    new Set(logEntries(app).filter((e) => e.msg === 'access' && e.url === path).map((e) => Number(e.pid)))
+    new Set(logEntries(app).filter((e) => e.msg === 'access' && e.path === path).map((e) => Number(e.pid)))
   return { app, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, workerPids, pid: Number(ready.pid), servedBy }
 }
 

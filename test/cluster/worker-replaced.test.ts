@@ -47,7 +47,7 @@ t.test('a worker killed with SIGKILL is replaced and requests keep succeeding', 
   const failures = outcomes.filter((o) => !o.ok)
   t.ok(failures.length <= 2, `${failures.length} of ${outcomes.length} requests failed (at most 2, see the header)`)
   t.equal(outcomes.filter((o) => o.at > replacedAt && !o.ok).length, 0, 'no failure after the replacement listens')
-  const pidsAfter = new Set(logEntries(cluster.app).filter((e) => e.msg === 'access' && e.url === '/loop' && Number(e.time) > replacedAt).map((e) => Number(e.pid)))
+  const pidsAfter = new Set(logEntries(cluster.app).filter((e) => e.msg === 'access' && e.path === '/loop' && Number(e.time) > replacedAt).map((e) => Number(e.pid)))
   t.ok(pidsAfter.has(Number(replacement.workerPid)), 'the replacement serves')
   t.notOk(pidsAfter.has(victim), 'the killed worker does not')
 })
