@@ -19,6 +19,7 @@ import { fastifyServerOptions, applyServerLimits, type ServerLimits } from './pl
 import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugins/tls/index.js'
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
+import { l4 } from './plugins/l4/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
@@ -113,6 +114,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
   if (cached) await app.register(cachePurge)
   await app.register(health)
+  // Layer 4 listeners (config file `tcp`/`udp`) over the same pools and health checks.
+  if (config.tcp.length > 0 || config.udp.length > 0) await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
   return app
 }
 

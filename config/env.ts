@@ -15,6 +15,9 @@ export interface GatewayEnv {
   host: string
   port: number
   upstreams: string[] | undefined
+  /** `GATEWAY_TCP_PORT`: a TCP listener over `GATEWAY_TCP_UPSTREAMS` (no config file). */
+  tcpPort: number | undefined
+  tcpUpstreams: string[] | undefined
   configPath: string | undefined
   defaultBalancer: BalancerName
   stickyCookie: string | undefined
@@ -90,10 +93,17 @@ export function readEnv (env: Env): GatewayEnv {
     throw new ConfigError('GATEWAY_HEALTH_PATH', `must be a path starting with "/", got "${healthPath}"`)
   }
   const upstreams = optional(env, 'GATEWAY_UPSTREAMS')
+  const tcpPort = optionalInteger(env, 'GATEWAY_TCP_PORT', 0, 65535)
+  const tcpUpstreams = optional(env, 'GATEWAY_TCP_UPSTREAMS')
+  if ((tcpPort === undefined) !== (tcpUpstreams === undefined)) {
+    throw new ConfigError(tcpPort === undefined ? 'GATEWAY_TCP_PORT' : 'GATEWAY_TCP_UPSTREAMS', 'must be set together with ' + (tcpPort === undefined ? 'GATEWAY_TCP_UPSTREAMS' : 'GATEWAY_TCP_PORT'))
+  }
   return {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     port: integer(env, 'PORT', 8080, 0, 65535),
     upstreams: upstreams === undefined ? undefined : parseUpstreams(upstreams),
+    tcpPort,
+    tcpUpstreams: tcpUpstreams === undefined ? undefined : parseTcpUpstreams(tcpUpstreams),
     configPath: optional(env, 'GATEWAY_CONFIG'),
     defaultBalancer: oneOf(env, 'GATEWAY_BALANCER', BALANCER_NAMES, 'round-robin') as BalancerName,
     stickyCookie,
@@ -186,6 +196,19 @@ function parseUpstreams (value: string): string[] {
     }
   }
   return urls
+}
+
+/** `host:port` or `tcp://host:port` entries, as `tcp://` target URLs. */
+function parseTcpUpstreams (value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (entries.length === 0) throw new ConfigError('GATEWAY_TCP_UPSTREAMS', 'must list at least one host:port')
+  return entries.map((entry) => {
+    const url = entry.startsWith('tcp://') ? entry : `tcp://${entry}`
+    if (!/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}\/?$/.test(url)) {
+      throw new ConfigError('GATEWAY_TCP_UPSTREAMS', `must be comma-separated host:port (or tcp://host:port), got "${entry}"`)
+    }
+    return url
+  })
 }
 
 /** `true`/`false`, a hop count, or a comma-separated list of addresses/CIDRs. */

@@ -7,7 +7,7 @@
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
-import { describePools } from './status.js'
+import { describePools, describeL4 } from './status.js'
 import { createTokenCheck } from './token.js'
 import { createMetricsRegistry } from './metrics.js'
 
@@ -44,8 +44,8 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     }
   })
   admin.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
-  admin.get('/status', async () => describePools(fastify.switchyard.pools))
-  const metrics = createMetricsRegistry(fastify.switchyard.pools)
+  admin.get('/status', async () => ({ ...describePools(fastify.switchyard.pools), ...describeL4(fastify.switchyard.l4) }))
+  const metrics = createMetricsRegistry(fastify.switchyard.pools, () => fastify.switchyard.l4?.() ?? [])
   admin.get('/metrics', async (_request, reply) => {
     const text = await metrics.metrics()
     return reply.type(metrics.contentType).send(text)
@@ -70,4 +70,4 @@ export function adminAddress (fastify: FastifyInstance): string {
   if (address === null || typeof address === 'string') return String(address)
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 }
-export { describePools, describeTarget } from './status.js'
+export { describePools, describeTarget, describeL4 } from './status.js'

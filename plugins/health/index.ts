@@ -47,6 +47,9 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
       detectors.push(outlier)
     }
     if (pool.config.health !== undefined) {
+      if ((pool.config.health.type ?? 'http') === 'http' && pool.config.health.path === undefined) {
+        throw new ConfigError(`pools.${pool.name}.health.path`, 'is required for an http health check (or set health.type to "tcp")')
+      }
       try {
         parseStatusRange(pool.config.health.expectStatus)
       } catch {
