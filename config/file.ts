@@ -35,6 +35,9 @@ export function readConfigFile (path: string): ConfigFile {
     throw new ConfigError('GATEWAY_CONFIG', `"${path}" is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`)
   }
   const parsed = validateWithSchema(ConfigFileSchema, data, 'GATEWAY_CONFIG')
+  if (parsed.routes === undefined && parsed.tcp === undefined && parsed.udp === undefined) {
+    throw new ConfigError('GATEWAY_CONFIG.routes', 'is required (unless the file has tcp or udp listeners)')
+  }
   const config: ConfigFile = { ...parsed, routes: parsed.routes ?? [], tcp: parsed.tcp ?? [], udp: parsed.udp ?? [] }
   // Each pool speaks one family (http, tcp or udp); routes and L4 listeners name pools of theirs.
   const families = new Map(Object.entries(config.pools).map(([name, pool]) => [name, poolFamily(pool.targets, `GATEWAY_CONFIG.pools.${name}`)]))
