@@ -68,6 +68,7 @@ export class TcpListener {
     this.config = options.config
     this.log = options.log ?? silentL4Logger
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => { this.accept(socket) })
+    this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
   /** Bind and start accepting. */
@@ -76,6 +77,8 @@ export class TcpListener {
       this.server.once('error', reject)
       this.server.listen({ port: this.config.port, host: this.config.host ?? this.options.defaultHost }, () => {
         this.server.off('error', reject)
+        const address = this.server.address() as AddressInfo
+        this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
         resolve()
       })
     })
@@ -136,11 +139,8 @@ export class TcpListener {
     return status
   }
 
-  private get name (): string {
-    const address = this.server.address()
-    if (address === null || typeof address === 'string') return `${this.config.host ?? this.options.defaultHost}:${this.config.port}`
-    return `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
-  }
+  /** `host:port` as bound (set by `listen`), for logs and `/status`. */
+  private name: string
 
   private accept (client: Socket): void {
     const address = client.remoteAddress

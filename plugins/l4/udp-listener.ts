@@ -65,6 +65,7 @@ export class UdpListener {
     this.log = options.log ?? silentL4Logger
     const host = this.config.host ?? options.defaultHost
     this.socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
+    this.name = `${host}:${this.config.port}`
     this.socket.on('message', (message, rinfo) => { this.onClientDatagram(message, rinfo) })
     this.socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
   }
@@ -74,6 +75,8 @@ export class UdpListener {
       this.socket.once('error', reject)
       this.socket.bind(this.config.port, this.config.host ?? this.options.defaultHost, () => {
         this.socket.off('error', reject)
+        const address = this.socket.address()
+        this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
         resolve()
       })
     })
@@ -105,14 +108,8 @@ export class UdpListener {
     return this.stats.describe('udp', this.name, this.options.pool.name)
   }
 
-  private get name (): string {
-    try {
-      const address = this.socket.address()
-      return `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
-    } catch {
-      return `${this.config.host ?? this.options.defaultHost}:${this.config.port}`
-    }
-  }
+  /** `host:port` as bound (set by `listen`), for logs and `/status`. */
+  private name: string
 
   private onClientDatagram (message: Buffer, rinfo: RemoteInfo): void {
     if (this.closing) return
