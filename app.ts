@@ -20,6 +20,7 @@ import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugi
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { l4 } from './plugins/l4/index.js'
+import { proxyProtocol } from './plugins/proxy-protocol/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
@@ -48,6 +49,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
   } as FastifyServerOptions) as unknown as FastifyInstance
   applyServerLimits(app.server, serverLimits(env))
+  // PROXY protocol: GATEWAY_TRUST_PROXY peers must open with a v1/v2 header; it sets the client address.
+  if (env.proxyProtocol) await app.register(proxyProtocol, { trust: compileTrust(env.trustProxy) })
   app.setNotFoundHandler((_request, reply) => {
     const body = toErrorBody(new NoRouteError())
     reply.code(body.statusCode).send(body)

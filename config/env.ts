@@ -53,6 +53,8 @@ export interface GatewayEnv {
   /** HSTS max-age over TLS; 0 = no HSTS. */
   hstsMaxAge: number
   trustProxy: boolean | number | string[]
+  /** The main listener requires a PROXY protocol v1/v2 header from `trustProxy` peers. */
+  proxyProtocol: boolean
   adminPort: number
   adminHost: string
   adminToken: string | undefined
@@ -98,6 +100,11 @@ export function readEnv (env: Env): GatewayEnv {
   if ((tcpPort === undefined) !== (tcpUpstreams === undefined)) {
     throw new ConfigError(tcpPort === undefined ? 'GATEWAY_TCP_PORT' : 'GATEWAY_TCP_UPSTREAMS', 'must be set together with ' + (tcpPort === undefined ? 'GATEWAY_TCP_UPSTREAMS' : 'GATEWAY_TCP_PORT'))
   }
+  const trustProxy = parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY'))
+  const proxyProtocol = boolean(env, 'GATEWAY_PROXY_PROTOCOL', false)
+  if (proxyProtocol && trustProxy === false) {
+    throw new ConfigError('GATEWAY_PROXY_PROTOCOL', 'is on but GATEWAY_TRUST_PROXY is not set: name the peers (e.g. the L4 balancer\'s address) allowed to send PROXY headers')
+  }
   return {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -125,7 +132,8 @@ export function readEnv (env: Env): GatewayEnv {
     csp: optional(env, 'GATEWAY_CSP'),
     securityHeadersBackendWins: headerList(env, 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS'),
     hstsMaxAge: integer(env, 'GATEWAY_HSTS_MAX_AGE', 31_536_000, 0, 1_000_000_000),
-    trustProxy: parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY')),
+    trustProxy,
+    proxyProtocol,
     adminPort: integer(env, 'GATEWAY_ADMIN_PORT', 9901, 0, 65535),
     adminHost: optional(env, 'GATEWAY_ADMIN_HOST') ?? '127.0.0.1',
     adminToken: optional(env, 'GATEWAY_ADMIN_TOKEN'),
@@ -175,6 +183,16 @@ function oneOf (env: Env, name: string, allowed: readonly string[], fallback: st
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw new ConfigError(name, `must be one of: ${allowed.join(', ')}; got "${value}"`)
   return value
+}
+
+/** on/off, true/false, 1/0. */
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name)
+  if (value === undefined) return fallback
+  const lower = value.toLowerCase()
+  if (['on', 'true', '1'].includes(lower)) return true
+  if (['off', 'false', '0'].includes(lower)) return false
+  throw new ConfigError(name, `must be on or off (also true/false, 1/0), got "${value}"`)
 }
 
 function headerList (env: Env, name: string): string[] {
