@@ -51,6 +51,8 @@ interface Connection {
   startedAt: number
   /** Bytes of the PROXY header written upstream (not the client's). */
   headerBytes: number
+  /** Connected and piped both ways. */
+  piped: boolean
   finished: boolean
 }
 
@@ -150,14 +152,14 @@ export class TcpListener {
       client.destroy()
       return
     }
-    const connection: Connection = { client, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, finished: false }
+    const connection: Connection = { client, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
     this.connections.add(connection)
     this.stats.counters.active++
     this.stats.counters.total++
     client.on('error', () => { this.teardown(connection) })
     // Done when both sockets have closed (each closes once both its directions are done,
     // so data still flushing the other way is not cut), or at once on an error or timeout.
-    client.on('close', () => { if (connection.upstream === undefined || connection.upstream.destroyed) this.teardown(connection) })
+    client.on('close', () => { if (!connection.piped || connection.upstream === undefined || connection.upstream.destroyed) this.teardown(connection) })
     client.setTimeout(this.config.idleTimeoutMs, () => { this.teardown(connection) })
     if (this.options.sni === undefined) {
       this.connectUpstream(connection, this.options.pool, new Set(), 0)
@@ -221,6 +223,7 @@ export class TcpListener {
         connection.headerBytes = header.length
         upstream.write(header)
       }
+      connection.piped = true
       client.pipe(upstream)
       upstream.pipe(client)
     })
