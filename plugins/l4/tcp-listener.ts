@@ -12,7 +12,7 @@
  *    target as in L7 (passive health through `pool.outlier`) and the next target is tried,
  *    up to the pool's `retries`;
  * 4. the PROXY header (`proxyProtocol`) goes first, then the bytes are piped with
- *    backpressure (`pipe`) and half-close (`allowHalfOpen`: an `end` from one side is passed
+ *    backpressure (`pump`) and half-close (`allowHalfOpen`: an `end` from one side is passed
  *    on, the other direction keeps flowing) until both sides are done or `idleTimeoutMs`
  *    of silence.
  * The target's `inFlight` counts the open connection (least-connections reads it); health
@@ -224,8 +224,8 @@ export class TcpListener {
         upstream.write(header)
       }
       connection.piped = true
-      client.pipe(upstream)
-      upstream.pipe(client)
+      pump(client, upstream)
+      pump(upstream, client)
     })
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer)
@@ -288,6 +288,18 @@ export class TcpListener {
       bytesOut
     }, 'tcp access')
   }
+}
+
+/**
+ * `from` → `to` with backpressure, and `end` passed on (half-close): what
+ * `stream.pipe` does for two sockets, with two listeners instead of its eight.
+ * Errors and closes are handled by the connection (both sockets are destroyed).
+ */
+function pump (from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => { if (!to.write(chunk)) from.pause() })
+  to.on('drain', () => { from.resume() })
+  from.on('end', () => { to.end() })
+  from.resume()
 }
 
 async function delay (ms: number): Promise<void> {
