@@ -19,6 +19,7 @@ import { gatewayRoutes } from './routes/index.js'
 import { fastifyServerOptions, applyServerLimits, publicErrorBody, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { securityHeaders, gatewayHelmetOptions, helmetHeaderNames } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
+import { l4 } from './plugins/l4/index.js'
 import { proxyProtocol } from './plugins/proxy-protocol/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 import { readWorkers } from './config/env.js'
@@ -134,6 +135,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   if (cachePlugin !== undefined) await app.register(cachePlugin.cachePurge)
   await app.register(health, { activeChecks: options.worker === undefined })
   if (options.worker !== undefined) await app.register(options.worker.plugin)
+  // Layer 4 listeners (config file `tcp`/`udp`) over the same pools and health checks.
+  if (config.tcp.length > 0 || config.udp.length > 0) await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
   return app
 }
 

@@ -19,6 +19,9 @@ export interface GatewayEnv {
   host: string
   port: number
   upstreams: string[] | undefined
+  /** `GATEWAY_TCP_PORT`: a TCP listener over `GATEWAY_TCP_UPSTREAMS` (no config file). */
+  tcpPort: number | undefined
+  tcpUpstreams: string[] | undefined
   configPath: string | undefined
   defaultBalancer: BalancerName
   stickyCookie: string | undefined
@@ -85,7 +88,7 @@ export const KNOWN_VARIABLES = [
   'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY', 'GATEWAY_HTTP_REDIRECT_PORT', 'GATEWAY_H2_MAX_STREAMS', 'GATEWAY_HSTS_MAX_AGE',
   'GATEWAY_COMPRESSION', 'GATEWAY_COMPRESSION_THRESHOLD',
   'GATEWAY_SECURITY_HEADERS', 'GATEWAY_CSP', 'GATEWAY_SECURITY_HEADERS_BACKEND_WINS',
-  'GATEWAY_TRUST_PROXY', 'GATEWAY_PROXY_PROTOCOL', 'GATEWAY_WORKERS',
+  'GATEWAY_TRUST_PROXY', 'GATEWAY_PROXY_PROTOCOL', 'GATEWAY_WORKERS', 'GATEWAY_TCP_PORT', 'GATEWAY_TCP_UPSTREAMS',
   'GATEWAY_ADMIN_PORT', 'GATEWAY_ADMIN_HOST', 'GATEWAY_ADMIN_TOKEN'
 ] as const
 
@@ -134,6 +137,11 @@ export function readEnv (env: Env): GatewayEnv {
     throw new ConfigError('GATEWAY_HEALTH_ROUTE', `must be a literal path starting with "/" (no ":" or "*"), got "${healthRoute}"`)
   }
   const upstreams = optional(env, 'GATEWAY_UPSTREAMS')
+  const tcpPort = optionalInteger(env, 'GATEWAY_TCP_PORT', 0, 65535)
+  const tcpUpstreams = optional(env, 'GATEWAY_TCP_UPSTREAMS')
+  if ((tcpPort === undefined) !== (tcpUpstreams === undefined)) {
+    throw new ConfigError(tcpPort === undefined ? 'GATEWAY_TCP_PORT' : 'GATEWAY_TCP_UPSTREAMS', 'must be set together with ' + (tcpPort === undefined ? 'GATEWAY_TCP_UPSTREAMS' : 'GATEWAY_TCP_PORT'))
+  }
   const trustProxy = parseTrustProxy(optional(env, 'GATEWAY_TRUST_PROXY'))
   const proxyProtocol = boolean(env, 'GATEWAY_PROXY_PROTOCOL', false)
   if (proxyProtocol && trustProxy === false) {
@@ -148,6 +156,8 @@ export function readEnv (env: Env): GatewayEnv {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     port: integer(env, 'PORT', 8080, 0, 65535),
     upstreams: upstreams === undefined ? undefined : parseUpstreams(upstreams),
+    tcpPort,
+    tcpUpstreams: tcpUpstreams === undefined ? undefined : parseTcpUpstreams(tcpUpstreams),
     configPath: optional(env, 'GATEWAY_CONFIG'),
     defaultBalancer: oneOf(env, 'GATEWAY_BALANCER', BALANCER_NAMES, 'round-robin') as BalancerName,
     stickyCookie,
@@ -267,6 +277,19 @@ function parseUpstreams (value: string): string[] {
     seen.add(normal)
   }
   return urls
+}
+
+/** `host:port` or `tcp://host:port` entries, as `tcp://` target URLs. */
+function parseTcpUpstreams (value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (entries.length === 0) throw new ConfigError('GATEWAY_TCP_UPSTREAMS', 'must list at least one host:port')
+  return entries.map((entry) => {
+    const url = entry.startsWith('tcp://') ? entry : `tcp://${entry}`
+    if (!/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}\/?$/.test(url)) {
+      throw new ConfigError('GATEWAY_TCP_UPSTREAMS', `must be comma-separated host:port (or tcp://host:port), got "${entry}"`)
+    }
+    return url
+  })
 }
 
 /** `true`/`false` (or on/off), a hop count, or a comma-separated list of addresses/CIDRs. */

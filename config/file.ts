@@ -1,19 +1,25 @@
 /**
- * The config file named by `GATEWAY_CONFIG`: JSON or YAML with `pools` and `routes`.
+ * The config file named by `GATEWAY_CONFIG`: JSON or YAML with `pools`,
+ * `routes` (HTTP) and the Layer 4 listeners `tcp` and `udp`.
  */
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { createRequire } from 'node:module'
 import { ConfigError, isIpRange, validateWithSchema } from '../lib/validate.js'
 import { PoolsConfigSchema } from '../plugins/pools/options.js'
+import { poolFamily } from '../plugins/pools/pool.js'
 import { RouteDeclarationsSchema } from '../routes/declarations.js'
+import { TcpListenersSchema, UdpListenersSchema, listenerPools } from '../plugins/l4/options.js'
 
 export const ConfigFileSchema = Type.Object({
   pools: PoolsConfigSchema,
-  routes: RouteDeclarationsSchema
+  routes: Type.Optional(RouteDeclarationsSchema),
+  tcp: Type.Optional(TcpListenersSchema),
+  udp: Type.Optional(UdpListenersSchema)
 }, { additionalProperties: false })
 
-export type ConfigFile = Static<typeof ConfigFileSchema>
+export type ConfigFile = Omit<Static<typeof ConfigFileSchema>, 'routes' | 'tcp' | 'udp'> &
+  Required<Pick<Static<typeof ConfigFileSchema>, 'routes' | 'tcp' | 'udp'>>
 
 export function readConfigFile (path: string): ConfigFile {
   let text: string
@@ -30,16 +36,28 @@ export function readConfigFile (path: string): ConfigFile {
     throw new ConfigError('GATEWAY_CONFIG', `"${path}" is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`)
   }
   checkRouteFields(data)
-  const config = validateWithSchema(ConfigFileSchema, data, 'GATEWAY_CONFIG')
-  const pools = new Set(Object.keys(config.pools))
+  const parsed = validateWithSchema(ConfigFileSchema, data, 'GATEWAY_CONFIG')
+  if (parsed.routes === undefined && parsed.tcp === undefined && parsed.udp === undefined) {
+    throw new ConfigError('GATEWAY_CONFIG.routes', 'is required (unless the file has tcp or udp listeners)')
+  }
+  const config: ConfigFile = { ...parsed, routes: parsed.routes ?? [], tcp: parsed.tcp ?? [], udp: parsed.udp ?? [] }
+  // Each pool speaks one family (http, tcp or udp); routes and L4 listeners name pools of theirs.
+  const families = new Map(Object.entries(config.pools).map(([name, pool]) => [name, poolFamily(pool.targets, `GATEWAY_CONFIG.pools.${name}`)]))
   const paths = new Map<string, number>()
   config.routes.forEach((route, i) => {
-    if (!pools.has(route.pool)) throw new ConfigError(`GATEWAY_CONFIG.routes.${i}.pool`, `"${route.pool}" is not a declared pool`)
+    const family = families.get(route.pool)
+    if (family === undefined) throw new ConfigError(`GATEWAY_CONFIG.routes.${i}.pool`, `"${route.pool}" is not a declared pool`)
+    if (family !== 'http') throw new ConfigError(`GATEWAY_CONFIG.routes.${i}.pool`, `"${route.pool}" is a ${family} pool: an HTTP route needs http(s) targets`)
     const path = route.path.length > 1 ? route.path.replace(/\/+$/, '') : route.path
     const first = paths.get(path)
     if (first !== undefined) throw new ConfigError(`GATEWAY_CONFIG.routes.${i}.path`, `"${route.path}" is declared twice (also GATEWAY_CONFIG.routes.${first}.path)`)
     paths.set(path, i)
   })
+  for (const { field, pool, family } of listenerPools(config.tcp, config.udp, 'GATEWAY_CONFIG.')) {
+    const actual = families.get(pool)
+    if (actual === undefined) throw new ConfigError(field, `"${pool}" is not a declared pool`)
+    if (actual !== family) throw new ConfigError(field, `"${pool}" is a ${actual} pool: a ${family} listener needs ${family}:// targets`)
+  }
   for (const [name, pool] of Object.entries(config.pools)) checkDistinctTargets(pool.targets, `GATEWAY_CONFIG.pools.${name}.targets`)
   return config
 }

@@ -32,6 +32,7 @@ export function reloadTargets (pools: PoolRegistry, current: GatewayConfig, next
     }
   }
   if (JSON.stringify(current.routes) !== JSON.stringify(next.routes)) summary.needsRestart.push('routes changed')
+  if (JSON.stringify([current.tcp, current.udp]) !== JSON.stringify([next.tcp, next.udp])) summary.needsRestart.push('tcp/udp listeners changed')
   return summary
 }
 

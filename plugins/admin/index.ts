@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync }
 import type { Registry } from 'prom-client'
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { isLoopbackHost } from '../../lib/loopback.js'
-import { describePools, describeRoutes, type RouteStatusSource } from './status.js'
+import { describePools, describeRoutes, describeL4, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
 
 export const DEFAULT_ADMIN_PORT = 9901
@@ -64,12 +64,12 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   })
   admin.get('/status', async () => {
     const table = (fastify.switchyard as { routes?: { table: RouteStatusSource } }).routes?.table
-    return { ...describePools(fastify.switchyard.pools), routes: table === undefined ? [] : describeRoutes(table) }
+    return { ...describePools(fastify.switchyard.pools), routes: table === undefined ? [] : describeRoutes(table), ...describeL4(fastify.switchyard.l4) }
   })
   // prom-client loads on the first scrape: a gateway nobody scrapes never pays for it.
   let registry: Promise<Registry> | undefined
   const metricsRegistry = async (): Promise<Registry> => {
-    registry ??= import('./metrics.js').then((m) => m.createMetricsRegistry(fastify.switchyard.pools))
+    registry ??= import('./metrics.js').then((m) => m.createMetricsRegistry(fastify.switchyard.pools, () => fastify.switchyard.l4?.() ?? []))
     return await registry
   }
   admin.get('/metrics', async (_request, reply) => {
@@ -99,4 +99,4 @@ export function adminAddress (fastify: FastifyInstance): string {
   if (address === null || typeof address === 'string') return String(address)
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 }
-export { describePools, describeTarget, describeRoutes } from './status.js'
+export { describePools, describeTarget, describeRoutes, describeL4 } from './status.js'

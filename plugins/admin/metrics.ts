@@ -7,11 +7,15 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client'
 import type { PoolRegistry, Target } from '../pools/index.js'
+import type { L4Counters, L4ListenerStatus } from '../../lib/l4-status.js'
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
 
-/** A registry of its own (no global state) whose gauges read `pools` when scraped. */
-export function createMetricsRegistry (pools: PoolRegistry): Registry {
+/**
+ * A registry of its own (no global state) whose gauges read `pools` (and the
+ * L4 listeners' counters from `l4`) when scraped.
+ */
+export function createMetricsRegistry (pools: PoolRegistry, l4: () => L4ListenerStatus[] = () => []): Registry {
   const registry = new Registry()
   // Default metric names start with process_ or nodejs_ already: switchyard_process_cpu_seconds_total, …
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_' })
@@ -56,5 +60,34 @@ export function createMetricsRegistry (pools: PoolRegistry): Registry {
       }
     }
   })
+  addL4Metrics(registry, l4)
   return registry
+}
+
+type L4Labels = 'protocol' | 'listener' | 'pool' | 'target'
+
+/**
+ * Per L4 listener (`target=""`) and per target behind it: active and total
+ * connections (sessions for UDP), bytes each way, connect failures.
+ */
+function addL4Metrics (registry: Registry, l4: () => L4ListenerStatus[]): void {
+  const metric = (name: string, help: string, kind: 'counter' | 'gauge', read: (c: L4Counters) => number): void => {
+    const fill = (set: (labels: Record<L4Labels, string>, value: number) => void): void => {
+      for (const listener of l4()) {
+        set({ protocol: listener.protocol, listener: listener.address, pool: listener.pool, target: '' }, read(listener))
+        for (const target of listener.targets) set({ protocol: listener.protocol, listener: listener.address, pool: target.pool, target: target.id }, read(target))
+      }
+    }
+    const labelNames: L4Labels[] = ['protocol', 'listener', 'pool', 'target']
+    if (kind === 'counter') {
+      const counter: Counter<L4Labels> = new Counter({ name, help, labelNames, registers: [registry], collect () { counter.reset(); fill((l, v) => counter.inc(l, v)) } })
+    } else {
+      const gauge: Gauge<L4Labels> = new Gauge({ name, help, labelNames, registers: [registry], collect () { gauge.reset(); fill((l, v) => gauge.set(l, v)) } })
+    }
+  }
+  metric('switchyard_l4_active_connections', 'Open L4 connections (UDP: live sessions)', 'gauge', (c) => c.active)
+  metric('switchyard_l4_connections_total', 'L4 connections (UDP: sessions) handled', 'counter', (c) => c.total)
+  metric('switchyard_l4_received_bytes_total', 'Bytes from clients towards targets', 'counter', (c) => c.bytesIn)
+  metric('switchyard_l4_sent_bytes_total', 'Bytes from targets back to clients', 'counter', (c) => c.bytesOut)
+  metric('switchyard_l4_connect_failures_total', 'Connects to targets that failed', 'counter', (c) => c.connectFailures)
 }

@@ -4,6 +4,7 @@
  */
 import type { PoolRegistry, Target } from '../pools/index.js'
 import type { StickyCounters } from '../pools/pool.js'
+import type { L4ListenerStatus, L4StatusSource } from '../../lib/l4-status.js'
 
 export interface TargetStatus {
   id: string
@@ -102,4 +103,9 @@ export function describeRoutes (table: RouteStatusSource): RouteStatus[] {
       cacheHitRatio: stats.cacheLookups === 0 ? null : Math.round((stats.cacheHits / stats.cacheLookups) * 1000) / 1000
     }
   })
+}
+
+/** The `l4` section of `/status`: every TCP/UDP listener with its per-target counters (absent without L4 listeners). */
+export function describeL4 (source: L4StatusSource | undefined): { l4?: L4ListenerStatus[] } {
+  return source === undefined ? {} : { l4: source() }
 }

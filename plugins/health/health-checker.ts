@@ -1,7 +1,8 @@
 /**
  * Active health checks of one pool (HAProxy's `check`, Envoy's HTTP health
- * checker): each target is probed with `GET health.path` (on `health.port`
- * when set) every `intervalMs`, each interval up to 10% shorter at random so
+ * checker): each target is probed with `GET health.path` — or, with
+ * `health.type: "tcp"`, by a TCP connect that must succeed — (on
+ * `health.port` when set) every `intervalMs`, each interval up to 10% shorter at random so
  * that checks of many targets and gateways spread out. A probe fails on a
  * connect error, on no answer within `timeoutMs`, or on a status outside
  * `expectStatus`. A target leaves rotation after `unhealthyThreshold` failed
@@ -17,7 +18,7 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { isIP } from 'node:net'
+import { connect, isIP } from 'node:net'
 import type { Target } from '../pools/target.js'
 import type { PoolConfig } from '../pools/options.js'
 import type { OutlierDetector } from './outlier-detector.js'
@@ -60,7 +61,8 @@ export interface ProbeResult {
 interface ProbeState {
   target: Target
   timer: NodeJS.Timeout | undefined
-  probe: ClientRequest | undefined
+  /** The probe in flight: an HTTP request, or a socket for `type: tcp`. */
+  probe: { destroy: () => void } | undefined
   okStreak: number
   failStreak: number
   /** Good probes in a row while the target is ejected by outlier detection. */
@@ -166,6 +168,10 @@ export class HealthChecker {
     }
     const timeout = setTimeout(() => { settle(`no answer within ${health.timeoutMs} ms`) }, health.timeoutMs)
     timeout.unref()
+    if (health.type === 'tcp') {
+      state.probe = this.connect(state.target, settle)
+      return
+    }
     const req = this.send(state.target, (res) => {
       res.resume()
       const status = res.statusCode ?? 0
@@ -174,6 +180,16 @@ export class HealthChecker {
     state.probe = req
     req.on('error', (err: NodeJS.ErrnoException) => { settle(err.code ?? err.message) })
     req.end()
+  }
+
+  /** `type: tcp`: a connect that succeeds is a pass; the socket is closed at once (by `settle`). */
+  private connect (target: Target, settle: (failure: string | undefined) => void): { destroy: () => void } {
+    const url = target.url
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    const socket = connect({ host, port: this.options.health.port ?? Number(url.port) })
+    socket.on('connect', () => { settle(undefined) })
+    socket.on('error', (err: NodeJS.ErrnoException) => { settle(err.code ?? err.message) })
+    return socket
   }
 
   private send (target: Target, onResponse: (res: IncomingMessage) => void): ClientRequest {

@@ -17,6 +17,9 @@ export function createPoolHealthChecker (
 ): HealthChecker | undefined {
   const health = pool.config.health
   if (health === undefined) return undefined
+  if ((health.type ?? 'http') === 'http' && health.path === undefined) {
+    throw new ConfigError(`pools.${pool.name}.health.path`, 'is required for an http health check (or set health.type to "tcp")')
+  }
   try {
     parseStatusRange(health.expectStatus)
   } catch {

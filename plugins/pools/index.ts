@@ -13,6 +13,7 @@ import { PoolsConfigSchema, type PoolConfigInput } from './options.js'
 import { BALANCER_NAMES, type BalancerName } from './balancers/index.js'
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { resolveStickySecret } from '../../lib/sticky-secret.js'
+import type { L4StatusSource } from '../../lib/l4-status.js'
 
 export interface PoolsPluginOptions {
   /** Pools by name, each with its targets and options (see SPEC.md). */
@@ -32,6 +33,8 @@ export interface SwitchyardInstance {
   pools: PoolRegistry
   /** Key that signs this gateway's sticky cookies. */
   stickySecret: Buffer
+  /** The L4 listeners' counters, set by `switchyard-l4` when registered (read by `/status`, `/metrics`). */
+  l4?: L4StatusSource
 }
 
 declare module 'fastify' {

@@ -14,7 +14,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
 export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 1024
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000
 
-const TargetUrl = Type.String({ pattern: '^https?://[^/?#@]+/?$', description: 'an http:// or https:// origin (scheme, host and port, no path)' })
+const TargetUrl = Type.String({ pattern: '^(https?|tcp|udp)://[^/?#@]+/?$', description: 'an http:// or https:// origin (scheme, host and port, no path), or tcp://host:port or udp://host:port for L4 pools' })
 
 export const TargetSchema = Type.Union([
   TargetUrl,
@@ -25,8 +25,11 @@ export const TargetSchema = Type.Union([
   }, { additionalProperties: false })
 ])
 
+export const HEALTH_CHECK_TYPES = ['http', 'tcp'] as const
+
 export const HealthCheckSchema = Type.Object({
-  path: Type.String({ pattern: '^/', description: 'a path starting with /' }),
+  type: Type.Optional(StringEnum(HEALTH_CHECK_TYPES, { description: '`http` (default): GET `path`; `tcp`: a connect that succeeds.' })),
+  path: Type.Optional(Type.String({ pattern: '^/', description: 'a path starting with / (required for `type: http`)' })),
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Probe this port instead of the target\'s.' })),
   intervalMs: Type.Integer({ minimum: 10, default: 5000 }),
   timeoutMs: Type.Integer({ minimum: 1, default: 1000 }),

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../lib/validate.js'
 import { createRequire } from 'node:module'
 import type { Agent as UndiciAgent } from 'undici'
-import { Target, type TargetOptions } from './target.js'
+import { Target, targetFamily, type TargetFamily, type TargetOptions } from './target.js'
 import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
 import { createHashKeyReader, type HashKeyInput, type HashKeyReader, type HashKeySource } from './hash-key.js'
 import { DEFAULT_BALANCER, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type PoolConfig } from './options.js'
@@ -57,8 +57,10 @@ export class Pool {
   readonly name: string
   readonly config: PoolConfig
   readonly balancer: Balancer
-  /** Keep-alive connections, one undici pool per target origin, capped per target. */
-  readonly dispatcher: UndiciAgent
+  /** What the targets speak: `http` (routes), `tcp` or `udp` (L4 listeners). One per pool. */
+  readonly family: TargetFamily
+  /** HTTP pools only: keep-alive connections (see `dispatcher`). */
+  private readonly agent: UndiciAgent | undefined
   /** Sticky-session counters, written by the sticky link (shown in `/status`). */
   readonly stickyCounters: StickyCounters = { hits: 0, pins: 0, repins: 0, rejected: 0 }
   /** Limits retries to a share of recent requests (see `RetryBudget`). */
@@ -72,24 +74,21 @@ export class Pool {
   constructor (name: string, config: PoolConfig, defaultBalancer: BalancerName = DEFAULT_BALANCER) {
     this.name = name
     this.config = config
+    this.family = poolFamily(config.targets, `pools.${name}`)
     this.targetList = config.targets.map((t) => new Target(typeof t === 'string' ? { url: t } : t))
     const balancerName = config.balancer ?? defaultBalancer
     this.balancer = createBalancer(balancerName, this.targetList)
     this.readHashKey = balancerName === 'consistent-hash'
       ? createHashKeyReader(config.hashKey as HashKeySource)
       : undefined
-    this.dispatcher = new Agent({
-      connections: config.maxConnectionsPerTarget,
-      pipelining: 1,
-      keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-      headersTimeout: config.responseTimeoutMs,
-      bodyTimeout: config.idleTimeoutMs,
-      connect: {
-        timeout: config.connectTimeoutMs,
-        rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
-        ...(config.tls?.ca !== undefined ? { ca: readCa(config.tls.ca, name) } : {})
-      }
-    })
+    // L4 pools (tcp/udp) open their own sockets: no HTTP connection pool.
+    this.agent = this.family === 'http' ? createAgent(config, name) : undefined
+  }
+
+  /** Keep-alive connections, one undici pool per target origin, capped per target (HTTP pools only). */
+  get dispatcher (): UndiciAgent {
+    if (this.agent === undefined) throw new Error(`pool "${this.name}" is a ${this.family} pool: it has no HTTP dispatcher`)
+    return this.agent
   }
 
   get targets (): readonly Target[] {
@@ -114,10 +113,23 @@ export class Pool {
    */
   pickTarget (request: HashKeyInput, tried?: ReadonlySet<Target>): Target | undefined {
     const readHashKey = this.readHashKey
+    return this.pickWith(readHashKey === undefined ? undefined : () => readHashKey(request), tried)
+  }
+
+  /**
+   * Choose a target without an HTTP request (L4 connections, datagrams):
+   * `hashKey` is the key `consistent-hash` uses (the client's IP for L4),
+   * ignored by the other algorithms. Skips the targets in `tried`.
+   */
+  pickTargetByKey (hashKey: string | undefined, tried?: ReadonlySet<Target>): Target | undefined {
+    return this.pickWith(this.readHashKey === undefined || hashKey === undefined ? undefined : () => hashKey, tried)
+  }
+
+  private pickWith (hashKey: (() => string | undefined) | undefined, tried: ReadonlySet<Target> | undefined): Target | undefined {
     const ctx: PickContext = {
       now: Date.now(),
       tried,
-      hashKey: readHashKey === undefined ? undefined : () => readHashKey(request),
+      hashKey,
       maxInFlight: this.config.maxConnectionsPerTarget,
       roll: this.config.slowStartMs > 0 ? Math.random() : undefined
     }
@@ -192,6 +204,7 @@ export class Pool {
    * in-flight requests finish on the objects those requests hold.
    */
   updateTargets (configs: ReadonlyArray<TargetOptions | string>): TargetChanges {
+    if (poolFamily(configs, `pools.${this.name}`) !== this.family) throw new ConfigError(`pools.${this.name}.targets`, `must stay ${this.family} targets`)
     const next: Target[] = []
     const added: Target[] = []
     const kept = new Set<Target>()
@@ -224,8 +237,42 @@ export class Pool {
   }
 
   async close (): Promise<void> {
-    await this.dispatcher.destroy()
+    await this.agent?.destroy()
   }
+}
+
+/**
+ * The one scheme family of a pool's targets; a ConfigError naming
+ * `${field}.targets.N` when a target mixes families, has another scheme,
+ * or (tcp/udp) lacks a port.
+ */
+export function poolFamily (targets: ReadonlyArray<TargetOptions | string>, field: string): TargetFamily {
+  let family: TargetFamily | undefined
+  targets.forEach((t, i) => {
+    const url = typeof t === 'string' ? t : t.url
+    const own = targetFamily(url)
+    if (own === undefined) throw new ConfigError(`${field}.targets.${i}`, `must be an http(s)://, tcp:// or udp:// URL, got "${url}"`)
+    if (own !== 'http' && !/:\d+\/?$/.test(url)) throw new ConfigError(`${field}.targets.${i}`, `a ${own}:// target needs a port, got "${url}"`)
+    if (family !== undefined && own !== family) throw new ConfigError(`${field}.targets.${i}`, `a pool holds one kind of target; this ${own} target follows ${family} ones`)
+    family = own
+  })
+  return family ?? 'http'
+}
+
+/** The undici Agent of an HTTP pool: keep-alive connections capped per target. */
+function createAgent (config: PoolConfig, name: string): UndiciAgent {
+  return new Agent({
+    connections: config.maxConnectionsPerTarget,
+    pipelining: 1,
+    keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeout: config.responseTimeoutMs,
+    bodyTimeout: config.idleTimeoutMs,
+    connect: {
+      timeout: config.connectTimeoutMs,
+      rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
+      ...(config.tls?.ca !== undefined ? { ca: readCa(config.tls.ca, name) } : {})
+    }
+  })
 }
 
 /** The PEM CA file of a pool's `tls.ca`, or a ConfigError naming the field. */

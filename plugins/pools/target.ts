@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 export type TargetCondition = 'healthy' | 'unhealthy' | 'ejected' | 'draining'
 
 export interface TargetOptions {
-  /** Absolute `http://` or `https://` URL of the target (origin and optional base path). */
+  /** Absolute `http://` or `https://` URL of the target (origin and optional base path), or `tcp://host:port` / `udp://host:port` for L4 pools. */
   url: string
   /** Relative share of traffic; `0` keeps the target out of rotation. Default 1. */
   weight?: number
@@ -30,7 +30,7 @@ export class Target {
   /** Stable opaque id: never the address itself. */
   readonly id: string
   readonly url: URL
-  /** `protocol//host:port` — the key of this target's connection pool. */
+  /** `protocol//host:port` — the key of this target's connection pool (also for `tcp:`/`udp:`, whose `URL.origin` is "null"). */
   readonly origin: string
   readonly weight: number
 
@@ -65,7 +65,7 @@ export class Target {
 
   constructor (options: TargetOptions) {
     this.url = new URL(options.url)
-    this.origin = this.url.origin
+    this.origin = `${this.url.protocol}//${this.url.host}`
     this.weight = options.weight ?? DEFAULT_TARGET_WEIGHT
     this.id = options.id ?? deriveTargetId(this.url)
   }
@@ -135,6 +135,17 @@ export class Target {
     this.reason = reason
     this.since = Date.now()
   }
+}
+
+/** The scheme family of a target URL: one per pool (HTTP routes, TCP or UDP listeners). */
+export type TargetFamily = 'http' | 'tcp' | 'udp'
+
+/** `http` for `http:`/`https:`, else `tcp` or `udp`; `undefined` for any other scheme. */
+export function targetFamily (url: string): TargetFamily | undefined {
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase()
+  if (scheme === 'http' || scheme === 'https') return 'http'
+  if (scheme === 'tcp' || scheme === 'udp') return scheme
+  return undefined
 }
 
 /** A short, stable, opaque id for a URL: 12 hex chars of its SHA-256. */

@@ -1,0 +1,307 @@
+/**
+ * One TCP listener of Layer 4 (nginx `stream`, HAProxy `mode tcp`): each
+ * client connection is given a target by its pool's balancer and piped to
+ * it both ways. Framework-free; `switchyard-l4` (index.ts) starts and closes it.
+ *
+ * Per connection, in order:
+ * 1. refused at once (destroyed, never queued) beyond `maxConnections` or by `allow`/`deny`;
+ * 2. with `sni`, the ClientHello is peeked (not consumed) within
+ *    `clientHelloTimeoutMs` and its server name picks the pool; late or malformed → closed;
+ * 3. a target is picked (`consistent-hash` keys on the client IP) and connected within
+ *    `connectTimeoutMs`; a failed connect — no client byte has been sent yet — counts on the
+ *    target as in L7 (passive health through `pool.outlier`) and the next target is tried,
+ *    up to the pool's `retries`;
+ * 4. the PROXY header (`proxyProtocol`) goes first, then the bytes are piped with
+ *    backpressure (`pump`) and half-close (`allowHalfOpen`: an `end` from one side is passed
+ *    on, the other direction keeps flowing) until both sides are done or `idleTimeoutMs`
+ *    of silence.
+ * The target's `inFlight` counts the open connection (least-connections reads it); health
+ * changes never cut an open connection — they only steer new ones. `close()` stops
+ * accepting and waits for open connections up to a deadline, then cuts them.
+ */
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import type { Pool } from '../pools/pool.js'
+import type { Target } from '../pools/target.js'
+import type { L4Counters, L4ListenerStatus } from '../../lib/l4-status.js'
+import { ListenerStats } from './stats.js'
+import { buildProxyHeader, unmapIPv4 } from './proxy-header.js'
+import { peekServerName, type SniRouter } from './sni.js'
+import type { TcpListenerConfig } from './options.js'
+import { silentL4Logger, type L4Logger } from './logger.js'
+
+export interface TcpListenerOptions {
+  config: TcpListenerConfig
+  /** The listener's pool (with `sni`: for unknown or absent names). */
+  pool: Pool
+  /** With `sni`: server name → pool, by `compileSniRoutes`, and the pools it names. */
+  sni?: { route: SniRouter, pools: ReadonlyMap<string, Pool> } | undefined
+  /** `(client address) => may it connect`; undefined lets everyone in. */
+  admits?: ((address: string) => boolean) | undefined
+  /** Address to bind when the config names none. */
+  defaultHost: string
+  log?: L4Logger
+}
+
+/** One client connection and the upstream it is piped to. */
+interface Connection {
+  client: Socket
+  upstream: Socket | undefined
+  target: Target | undefined
+  counters: L4Counters | undefined
+  startedAt: number
+  /** Bytes of the PROXY header written upstream (not the client's). */
+  headerBytes: number
+  /** Connected and piped both ways. */
+  piped: boolean
+  finished: boolean
+}
+
+export class TcpListener {
+  readonly config: TcpListenerConfig
+  readonly stats = new ListenerStats()
+  private readonly options: TcpListenerOptions
+  private readonly log: L4Logger
+  private readonly server: Server
+  private readonly connections = new Set<Connection>()
+  private closing = false
+
+  constructor (options: TcpListenerOptions) {
+    this.options = options
+    this.config = options.config
+    this.log = options.log ?? silentL4Logger
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => { this.accept(socket) })
+    this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
+  }
+
+  /** Bind and start accepting. */
+  async listen (): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen({ port: this.config.port, host: this.config.host ?? this.options.defaultHost }, () => {
+        this.server.off('error', reject)
+        const address = this.server.address() as AddressInfo
+        this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+        resolve()
+      })
+    })
+  }
+
+  /** The bound address (after `listen`). */
+  address (): AddressInfo {
+    return this.server.address() as AddressInfo
+  }
+
+  /** Open client connections. */
+  get openConnections (): number {
+    return this.connections.size
+  }
+
+  /**
+   * Stop accepting; wait for open connections to finish for up to
+   * `drainTimeoutMs`, then destroy those left.
+   */
+  async close (drainTimeoutMs: number): Promise<void> {
+    this.closing = true
+    const wasListening = this.server.listening
+    const closed = new Promise<void>((resolve) => { this.server.close(() => { resolve() }) })
+    if (!wasListening) return
+    if (this.connections.size > 0) {
+      this.log.info({ listener: this.name, open: this.connections.size, drainTimeoutMs }, 'tcp listener closing: waiting for open connections')
+      const deadline = Date.now() + drainTimeoutMs
+      while (this.connections.size > 0 && Date.now() < deadline) await delay(Math.min(50, Math.max(1, deadline - Date.now())))
+      for (const connection of this.connections) this.teardown(connection)
+    }
+    await closed
+  }
+
+  /** The `/status` object of this listener. */
+  describe (): L4ListenerStatus {
+    const live = new Map<L4Counters, { bytesIn: number, bytesOut: number }>()
+    let liveIn = 0
+    let liveOut = 0
+    for (const connection of this.connections) {
+      const bytesIn = connection.client.bytesRead
+      const bytesOut = connection.client.bytesWritten
+      liveIn += bytesIn
+      liveOut += bytesOut
+      if (connection.counters === undefined) continue
+      const sum = live.get(connection.counters) ?? { bytesIn: 0, bytesOut: 0 }
+      sum.bytesIn += bytesIn
+      sum.bytesOut += bytesOut
+      live.set(connection.counters, sum)
+    }
+    const status = this.stats.describe('tcp', this.name, this.options.pool.name, live)
+    // Bytes of connections without a target yet (still connecting) count on the listener only.
+    let attributed = 0
+    for (const sum of live.values()) attributed += sum.bytesIn
+    status.bytesIn += liveIn - attributed
+    attributed = 0
+    for (const sum of live.values()) attributed += sum.bytesOut
+    status.bytesOut += liveOut - attributed
+    return status
+  }
+
+  /** `host:port` as bound (set by `listen`), for logs and `/status`. */
+  private name: string
+
+  private accept (client: Socket): void {
+    const address = client.remoteAddress
+    if (this.closing || address === undefined || this.connections.size >= this.config.maxConnections ||
+        (this.options.admits !== undefined && !this.options.admits(address))) {
+      this.stats.refused++
+      client.destroy()
+      return
+    }
+    const connection: Connection = { client, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
+    this.connections.add(connection)
+    this.stats.counters.active++
+    this.stats.counters.total++
+    client.on('error', () => { this.teardown(connection) })
+    // Done when both sockets have closed (each closes once both its directions are done,
+    // so data still flushing the other way is not cut), or at once on an error or timeout.
+    client.on('close', () => { if (!connection.piped || connection.upstream === undefined || connection.upstream.destroyed) this.teardown(connection) })
+    client.setTimeout(this.config.idleTimeoutMs, () => { this.teardown(connection) })
+    if (this.options.sni === undefined) {
+      this.connectUpstream(connection, this.options.pool, new Set(), 0)
+      return
+    }
+    const sni = this.options.sni
+    peekServerName(client, this.config.clientHelloTimeoutMs).then((result) => {
+      if (connection.finished) return
+      if (!result.ok) {
+        this.stats.dropped++
+        this.log.info({ listener: this.name, client: address, why: result.why }, 'tcp connection closed: no valid TLS ClientHello')
+        this.teardown(connection)
+        return
+      }
+      const poolName = sni.route(result.serverName)
+      const pool = poolName === undefined ? this.options.pool : sni.pools.get(poolName) ?? this.options.pool
+      this.connectUpstream(connection, pool, new Set(), 0)
+    }, () => { this.teardown(connection) })
+  }
+
+  /** Try one target of `pool`; on a failed connect, the next (up to `retries`). */
+  private connectUpstream (connection: Connection, pool: Pool, tried: Set<Target>, attempt: number): void {
+    const { client } = connection
+    const clientAddress = client.remoteAddress as string
+    const target = pool.pickTargetByKey(unmapIPv4(clientAddress), tried)
+    if (target === undefined) {
+      this.stats.dropped++
+      this.log.warn({ listener: this.name, pool: pool.name, client: clientAddress, tried: tried.size }, 'tcp connection closed: no target available')
+      this.teardown(connection)
+      return
+    }
+    const counters = this.stats.target(pool, target)
+    target.requests++
+    target.inFlight++
+    connection.target = target
+    connection.counters = counters
+    const url = target.url
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    const upstream = connect({ host, port: Number(url.port), allowHalfOpen: true, noDelay: true })
+    connection.upstream = upstream
+    let connected = false
+    const timer = setTimeout(() => { upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })) }, this.config.connectTimeoutMs)
+    upstream.once('connect', () => {
+      clearTimeout(timer)
+      connected = true
+      if (connection.finished) {
+        upstream.destroy()
+        return
+      }
+      // A good connect ends the target's failure streak (as a response does in L7).
+      if (target.consecutiveFailures !== 0) target.consecutiveFailures = 0
+      counters.active++
+      counters.total++
+      if (this.config.proxyProtocol !== 'off') {
+        const header = buildProxyHeader(this.config.proxyProtocol as 'v1' | 'v2', {
+          sourceAddress: clientAddress,
+          sourcePort: client.remotePort as number,
+          destinationAddress: client.localAddress as string,
+          destinationPort: client.localPort as number
+        })
+        connection.headerBytes = header.length
+        upstream.write(header)
+      }
+      connection.piped = true
+      pump(client, upstream)
+      pump(upstream, client)
+    })
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
+      if (connected) {
+        this.teardown(connection)
+        return
+      }
+      // The connect failed: nothing of the client's was sent, so another target may take it.
+      target.inFlight--
+      target.failures++
+      target.consecutiveFailures++
+      counters.connectFailures++
+      this.stats.counters.connectFailures++
+      connection.target = undefined
+      connection.counters = undefined
+      connection.upstream = undefined
+      const code = err.code ?? 'ECONNREFUSED'
+      pool.outlier?.onFailure(target, code, Date.now())
+      this.log.warn({ listener: this.name, pool: pool.name, target: target.id, code, attempt }, 'tcp connect to target failed')
+      if (connection.finished) return
+      tried.add(target)
+      if (attempt < pool.config.retries && !this.closing) {
+        this.connectUpstream(connection, pool, tried, attempt + 1)
+      } else {
+        this.stats.dropped++
+        this.teardown(connection)
+      }
+    })
+    upstream.on('close', () => {
+      clearTimeout(timer)
+      if (connected && client.destroyed) this.teardown(connection)
+    })
+  }
+
+  /** End a connection once (both sockets), count it and write its access line. */
+  private teardown (connection: Connection): void {
+    if (connection.finished) return
+    connection.finished = true
+    this.connections.delete(connection)
+    const { client, upstream, target, counters } = connection
+    client.destroy()
+    upstream?.destroy()
+    const bytesIn = client.bytesRead
+    const bytesOut = client.bytesWritten
+    this.stats.counters.active--
+    this.stats.counters.bytesIn += bytesIn
+    this.stats.counters.bytesOut += bytesOut
+    if (target !== undefined && counters !== undefined) {
+      target.inFlight--
+      counters.active--
+      counters.bytesIn += bytesIn
+      counters.bytesOut += bytesOut
+    }
+    this.log.info({
+      listener: this.name,
+      client: client.remoteAddress,
+      target: target?.id,
+      ms: Date.now() - connection.startedAt,
+      bytesIn,
+      bytesOut
+    }, 'tcp access')
+  }
+}
+
+/**
+ * `from` → `to` with backpressure, and `end` passed on (half-close): what
+ * `stream.pipe` does for two sockets, with two listeners instead of its eight.
+ * Errors and closes are handled by the connection (both sockets are destroyed).
+ */
+function pump (from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => { if (!to.write(chunk)) from.pause() })
+  to.on('drain', () => { from.resume() })
+  from.on('end', () => { to.end() })
+  from.resume()
+}
+
+async function delay (ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+}

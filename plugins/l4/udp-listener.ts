@@ -1,0 +1,223 @@
+/**
+ * One UDP listener of Layer 4 (nginx `stream` udp, Envoy `udp_proxy`):
+ * datagrams are grouped in sessions keyed by the client's address and port;
+ * each session is given one target by the pool's balancer (health-aware, as
+ * for TCP; `consistent-hash` keys on the client IP) and its own socket,
+ * connected to that target (so the kernel passes only the target's replies,
+ * and reports ICMP unreachable), whose replies go back to that client. A session ends after `sessionTimeoutMs`
+ * without a datagram either way; beyond `maxSessions` the least recently
+ * active session is evicted. A target that answers with ICMP unreachable
+ * counts as a connect failure (passive health, as in L7) and ends the session.
+ * Framework-free; `switchyard-l4` (index.ts) starts and closes it.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { isIPv6 } from 'node:net'
+import type { Pool } from '../pools/pool.js'
+import type { Target } from '../pools/target.js'
+import type { L4Counters, L4ListenerStatus } from '../../lib/l4-status.js'
+import { ListenerStats } from './stats.js'
+import { unmapIPv4 } from './proxy-header.js'
+import type { UdpListenerConfig } from './options.js'
+
+/** Datagrams a new session holds while its socket connects. */
+const MAX_PENDING_DATAGRAMS = 64
+import { silentL4Logger, type L4Logger } from './logger.js'
+
+export interface UdpListenerOptions {
+  config: UdpListenerConfig
+  pool: Pool
+  /** `(client address) => may it send`; undefined lets everyone in. */
+  admits?: ((address: string) => boolean) | undefined
+  /** Address to bind when the config names none. */
+  defaultHost: string
+  log?: L4Logger
+}
+
+interface Session {
+  key: string
+  clientAddress: string
+  clientPort: number
+  target: Target
+  counters: L4Counters
+  socket: Socket
+  /** Datagrams that arrived before the session's socket was connected (bounded). */
+  pending: Buffer[] | undefined
+  timer: NodeJS.Timeout
+  startedAt: number
+  bytesIn: number
+  bytesOut: number
+  ended: boolean
+}
+
+export class UdpListener {
+  readonly config: UdpListenerConfig
+  readonly stats = new ListenerStats()
+  private readonly options: UdpListenerOptions
+  private readonly log: L4Logger
+  private readonly socket: Socket
+  /** Sessions in order of last activity (a Map keeps insertion order: first = least recent). */
+  private readonly sessions = new Map<string, Session>()
+  private closing = false
+
+  constructor (options: UdpListenerOptions) {
+    this.options = options
+    this.config = options.config
+    this.log = options.log ?? silentL4Logger
+    const host = this.config.host ?? options.defaultHost
+    this.socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
+    this.name = `${host}:${this.config.port}`
+    this.socket.on('message', (message, rinfo) => { this.onClientDatagram(message, rinfo) })
+    this.socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
+  }
+
+  async listen (): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject)
+      this.socket.bind(this.config.port, this.config.host ?? this.options.defaultHost, () => {
+        this.socket.off('error', reject)
+        const address = this.socket.address()
+        this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+        resolve()
+      })
+    })
+  }
+
+  address (): { address: string, port: number } {
+    return this.socket.address()
+  }
+
+  get sessionCount (): number {
+    return this.sessions.size
+  }
+
+  /** Stop receiving and end every session. */
+  async close (): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    for (const session of [...this.sessions.values()]) this.end(session, 'closing')
+    await new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => { resolve() })
+      } catch {
+        resolve() // never bound
+      }
+    })
+  }
+
+  describe (): L4ListenerStatus {
+    return this.stats.describe('udp', this.name, this.options.pool.name)
+  }
+
+  /** `host:port` as bound (set by `listen`), for logs and `/status`. */
+  private name: string
+
+  private onClientDatagram (message: Buffer, rinfo: RemoteInfo): void {
+    if (this.closing) return
+    const key = `${rinfo.address}|${rinfo.port}`
+    let session = this.sessions.get(key)
+    if (session === undefined) {
+      if (this.options.admits !== undefined && !this.options.admits(rinfo.address)) {
+        this.stats.refused++
+        return
+      }
+      session = this.open(key, rinfo)
+      if (session === undefined) return
+    } else {
+      // Most recently active last: eviction takes the first.
+      this.sessions.delete(key)
+      this.sessions.set(key, session)
+      session.timer.refresh()
+    }
+    session.bytesIn += message.length
+    session.counters.bytesIn += message.length
+    this.stats.counters.bytesIn += message.length
+    if (session.pending === undefined) session.socket.send(message)
+    else if (session.pending.length < MAX_PENDING_DATAGRAMS) session.pending.push(message)
+  }
+
+  private open (key: string, rinfo: RemoteInfo): Session | undefined {
+    const pool = this.options.pool
+    const target = pool.pickTargetByKey(unmapIPv4(rinfo.address))
+    if (target === undefined) {
+      this.stats.dropped++
+      return undefined
+    }
+    while (this.sessions.size >= this.config.maxSessions) {
+      const oldest = this.sessions.values().next().value as Session
+      this.stats.evicted++
+      this.end(oldest, 'evicted')
+    }
+    const url = target.url
+    const targetHost = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    const socket = createSocket(isIPv6(targetHost) ? 'udp6' : 'udp4')
+    const counters = this.stats.target(pool, target)
+    const session: Session = {
+      key,
+      clientAddress: rinfo.address,
+      clientPort: rinfo.port,
+      target,
+      counters,
+      socket,
+      pending: [],
+      timer: setTimeout(() => { this.end(session, 'timeout') }, this.config.sessionTimeoutMs),
+      startedAt: Date.now(),
+      bytesIn: 0,
+      bytesOut: 0,
+      ended: false
+    }
+    socket.connect(Number(url.port), targetHost, () => {
+      const pending = session.pending ?? []
+      session.pending = undefined
+      if (!session.ended) for (const message of pending) socket.send(message)
+    })
+    socket.on('message', (reply) => {
+      if (session.ended) return
+      session.timer.refresh()
+      this.sessions.delete(key)
+      this.sessions.set(key, session)
+      session.bytesOut += reply.length
+      counters.bytesOut += reply.length
+      this.stats.counters.bytesOut += reply.length
+      this.socket.send(reply, session.clientPort, session.clientAddress)
+    })
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // ICMP unreachable (ECONNREFUSED) and the like: the target is not serving.
+      const code = err.code ?? 'ECONNREFUSED'
+      target.failures++
+      target.consecutiveFailures++
+      counters.connectFailures++
+      this.stats.counters.connectFailures++
+      pool.outlier?.onFailure(target, code, Date.now())
+      this.log.warn({ listener: this.name, pool: pool.name, target: target.id, code }, 'udp target failed')
+      this.end(session, code)
+    })
+    this.sessions.set(key, session)
+    target.requests++
+    target.inFlight++
+    counters.active++
+    counters.total++
+    this.stats.counters.active++
+    this.stats.counters.total++
+    return session
+  }
+
+  private end (session: Session, why: string): void {
+    if (session.ended) return
+    session.ended = true
+    clearTimeout(session.timer)
+    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key)
+    session.socket.close()
+    session.target.inFlight--
+    session.counters.active--
+    this.stats.counters.active--
+    this.log.info({
+      listener: this.name,
+      client: `${session.clientAddress}:${session.clientPort}`,
+      target: session.target.id,
+      ms: Date.now() - session.startedAt,
+      bytesIn: session.bytesIn,
+      bytesOut: session.bytesOut,
+      why
+    }, 'udp session')
+  }
+}
