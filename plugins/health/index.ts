@@ -55,7 +55,7 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
       const tls = pool.config.tls
       const checker = new HealthChecker({
         poolName: pool.name,
-        targets: pool.targets,
+        targets: () => pool.targets,
         health: pool.config.health,
         slowStartMs: pool.config.slowStartMs,
         tls: tls === undefined ? undefined : { rejectUnauthorized: tls.rejectUnauthorized, ca: tls.ca === undefined ? undefined : readFileSync(tls.ca) },

@@ -131,6 +131,7 @@ export class OutlierDetector implements OutcomeObserver {
       state.times = Math.max(0, state.times - Math.floor((now - state.returnedAt) / this.config.ejectionMs))
     }
     state.times++
+    target.ejections++
     const ms = Math.min(this.config.ejectionMs * state.times, this.config.maxEjectionMs)
     target.ejectedUntil = now + ms
     target.setReason(`ejected for ${ms} ms: ${failures} consecutive failures, last ${why}`)

@@ -100,6 +100,7 @@ export function createForwarder (options: ForwarderOptions): Forwarder {
 
   function rewriteRequestHeaders (request: FastifyRequest, headers: Record<string, string | string[] | number | undefined>): typeof headers {
     stripHopByHop(headers)
+    headers.host = request.switchyard?.target?.hostHeader ?? headers.host
     setForwardedHeaders(headers, request.headers, {
       peerAddress: request.socket.remoteAddress,
       peerTrusted: request.socket.remoteAddress !== undefined && trust(request.socket.remoteAddress, 0),
