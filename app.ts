@@ -20,6 +20,7 @@ import { tlsTermination, httpsServerOptions, readCertificatePair } from './plugi
 import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
+import { describeConfiguredRoutes } from './config/describe.js'
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -110,7 +111,13 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   }
   if (env.compression) await app.register(compression, { threshold: env.compressionThreshold })
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
-  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}) })
+  await app.register(adminListener, {
+    port: env.adminPort,
+    host: env.adminHost,
+    ...(env.adminToken !== undefined ? { token: env.adminToken } : {}),
+    // Until the core counts per route, /status lists the configured routes.
+    sections: { routes: () => describeConfiguredRoutes(config.routes) }
+  })
   if (cached) await app.register(cachePurge)
   await app.register(health)
   return app

@@ -1,15 +1,27 @@
 /**
  * `switchyard-admin`: a separate listener (loopback by default) with
- * `/health` (the gateway itself), `/status` (pools and targets, JSON) and
- * `/metrics` (Prometheus text).
+ * `/health` (the gateway itself), `/status` (pools and targets, JSON, with
+ * an ETag so that polling is cheap), `/` (the status page, HTML) and
+ * `/metrics` (Prometheus text). Other plugins add their routes (drain, cache
+ * purge, config) to `fastify.switchyardAdmin` and their sections to
+ * `/status` with `fastify.addStatusSection`.
+ *
+ * Access: with a token, every route but `/health` needs it, as
+ * `Authorization: Bearer` or as the password of HTTP Basic (the browser
+ * prompts for `/`). Requests that change something are refused when a
+ * browser says they come from another site (`Sec-Fetch-Site`, `Origin`), so
+ * a page elsewhere cannot use the browser's Basic credentials (or an open
+ * loopback listener) to drain targets.
  * Not part of the request chain; reads `fastify.switchyard`.
  */
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
+import { createHash, randomBytes } from 'node:crypto'
 import { describePools } from './status.js'
 import { createTokenCheck } from './token.js'
 import { createMetricsRegistry } from './metrics.js'
+import { renderStatusPage, statusPageCsp, type StatusDocument } from './page.js'
 
 export const DEFAULT_ADMIN_PORT = 9901
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
@@ -19,16 +31,22 @@ export interface AdminOptions {
   port?: number
   /** Address of the admin listener. Default `127.0.0.1`. */
   host?: string
-  /** When set, `/status` (and every route but `/health`) needs `Authorization: Bearer <token>`. */
+  /** When set, every route but `/health` needs it: `Authorization: Bearer <token>`, or as the HTTP Basic password. */
   token?: string
+  /** Extra top-level sections of `/status` (name → what to show), e.g. `routes`. */
+  sections?: Record<string, () => unknown>
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The admin listener's own Fastify instance (routes can be added before ready). */
     switchyardAdmin: FastifyInstance
+    /** Add (or replace) a top-level section of `/status`, computed when asked for. */
+    addStatusSection: (name: string, describe: () => unknown) => void
   }
 }
+
+const UNSAFE_FROM_BROWSER = new Set(['cross-site', 'same-site'])
 
 const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) => {
   const port = options.port ?? DEFAULT_ADMIN_PORT
@@ -36,15 +54,49 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   const host = options.host ?? DEFAULT_ADMIN_HOST
   const admin = Fastify({ loggerInstance: fastify.log.child({ listener: 'admin' }), logController: new LogController({ disableRequestLogging: true }) })
   const authorized = createTokenCheck(options.token)
+  const sections = new Map<string, () => unknown>(Object.entries(options.sections ?? {}))
 
   admin.addHook('onRequest', async (request, reply) => {
     if (request.url === '/health') return
-    if (!authorized(request.headers.authorization)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'Admin token required' })
+    if (authorized(request.headers.authorization) === false) {
+      // The page asks the browser for the token as a Basic password; scripts use Bearer.
+      const page = request.url === '/' || request.url.startsWith('/?')
+      await reply.code(401).header('www-authenticate', page ? 'Basic realm="switchyard", charset="UTF-8"' : 'Bearer realm="switchyard"')
+        .send({ statusCode: 401, error: 'Unauthorized', message: 'Admin token required' })
+      return
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD' && fromAnotherSite(request.headers)) {
+      await reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'Cross-site admin requests are refused' })
     }
   })
+  const describe = (): StatusDocument => {
+    const doc: Record<string, unknown> = {}
+    for (const [name, section] of sections) if (name !== 'pools') doc[name] = section()
+    doc.pools = describePools(fastify.switchyard.pools).pools
+    if (fastify.switchyard.cache !== undefined && doc.cache === undefined) doc.cache = { store: fastify.switchyard.cache.store.kind }
+    return doc as unknown as StatusDocument
+  }
+  const etagOf = (body: string): string => `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
+
   admin.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
-  admin.get('/status', async () => describePools(fastify.switchyard.pools))
+  admin.get('/status', async (request, reply) => {
+    const body = JSON.stringify(describe())
+    const etag = etagOf(body)
+    reply.header('etag', etag).header('cache-control', 'no-cache')
+    if (request.headers['if-none-match'] === etag) return await reply.code(304).send()
+    return await reply.type('application/json; charset=utf-8').send(body)
+  })
+  admin.get('/', async (_request, reply) => {
+    const status = describe()
+    const nonce = randomBytes(16).toString('base64')
+    return await reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', statusPageCsp(nonce))
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .send(renderStatusPage(status, { nonce, etag: etagOf(JSON.stringify(status)) }))
+  })
   const metrics = createMetricsRegistry(fastify.switchyard.pools)
   admin.get('/metrics', async (_request, reply) => {
     const text = await metrics.metrics()
@@ -52,6 +104,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   })
 
   fastify.decorate('switchyardAdmin', admin)
+  fastify.decorate('addStatusSection', (name: string, section: () => unknown) => { sections.set(name, section) })
   fastify.addHook('onReady', async () => {
     await admin.listen({ port, host })
   })
@@ -71,3 +124,17 @@ export function adminAddress (fastify: FastifyInstance): string {
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 }
 export { describePools, describeTarget } from './status.js'
+export { renderStatusPage, renderSections, type StatusDocument } from './page.js'
+
+/** `true` when a browser says the request comes from a page of another site. */
+function fromAnotherSite (headers: Record<string, string | string[] | undefined>): boolean {
+  const site = headers['sec-fetch-site']
+  if (typeof site === 'string' && UNSAFE_FROM_BROWSER.has(site)) return true
+  const origin = headers.origin
+  if (typeof origin !== 'string' || origin === 'null') return origin === 'null'
+  try {
+    return new URL(origin).host !== headers.host
+  } catch {
+    return true
+  }
+}
