@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
-import { reloadTargets } from './config/reload.js'
 import { ConfigError } from './lib/validate.js'
 import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
@@ -21,6 +20,15 @@ import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 import { describeConfiguredRoutes } from './config/describe.js'
+import { ConfigReloader, countReloads, type ReloadableRoutes } from './config/reload.js'
+import { addConfigRoutes } from './config/admin-routes.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The bundled app's whole-config reload (SIGHUP, admin /config). */
+    switchyardConfig: ConfigReloader
+  }
+}
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -114,13 +122,33 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   await app.register(adminListener, {
     port: env.adminPort,
     host: env.adminHost,
-    ...(env.adminToken !== undefined ? { token: env.adminToken } : {}),
-    // Until the core counts per route, /status lists the configured routes.
-    sections: { routes: () => describeConfiguredRoutes(config.routes) }
+    ...(env.adminToken !== undefined ? { token: env.adminToken } : {})
   })
   if (cached) await app.register(cachePurge)
   await app.register(health)
+  wireConfigReload(app, config)
   return app
+}
+
+/**
+ * Whole-config reload: `app.switchyardConfig`, the admin `/config` routes,
+ * `configVersion`/`loadedAt` (and, until the core counts per route, the
+ * configured routes) in /status, reload counters in /metrics.
+ */
+function wireConfigReload (app: FastifyInstance, config: GatewayConfig): void {
+  const reloader = new ConfigReloader({
+    pools: app.switchyard.pools,
+    env: config.env,
+    initial: config,
+    routes: () => (app.switchyard as { routes?: ReloadableRoutes }).routes,
+    log: app.log
+  })
+  app.decorate('switchyardConfig', reloader)
+  addConfigRoutes(app.switchyardAdmin, reloader, config.env)
+  app.addStatusSection('configVersion', () => reloader.version)
+  app.addStatusSection('loadedAt', () => reloader.loadedAt)
+  app.addStatusSection('routes', () => describeConfiguredRoutes(reloader.current.config.routes))
+  countReloads(app.switchyardMetrics, reloader)
 }
 
 function serverLimits (env: GatewayConfig['env']): ServerLimits {
@@ -158,18 +186,10 @@ export async function startGateway (envVars: Env): Promise<{ app: FastifyInstanc
       `  curl -s -c /tmp/sy.jar -b /tmp/sy.jar http://127.0.0.1:${port}/sticky/hello   # repeat it: a signed cookie keeps you on one backend\n` +
       `  curl -s ${adminAddress(app)}/status   # pools, targets and their live state`)
   }
-  // SIGHUP re-reads GATEWAY_CONFIG: pools take their new target lists (removed
-  // targets drain); other changes are logged as needing a restart.
+  // SIGHUP re-reads GATEWAY_CONFIG, validates it whole and applies it (or keeps the running one; both are logged).
   const reload = (): void => {
     if (config.env.configPath === undefined) return
-    try {
-      const next = loadConfig(envVars)
-      const summary = reloadTargets(app.switchyard.pools, config, next)
-      app.log.info({ changed: summary.changed }, 'config reloaded: targets updated')
-      if (summary.needsRestart.length > 0) app.log.warn({ needsRestart: summary.needsRestart }, 'config reloaded: some changes need a restart')
-    } catch (err) {
-      app.log.error(`config reload refused, running config kept: ${(err as Error).message}`)
-    }
+    app.switchyardConfig.reloadFile().catch(() => {})
   }
   process.on('SIGHUP', reload)
   const stop = async (): Promise<void> => {

@@ -22,6 +22,7 @@ import { describePools } from './status.js'
 import { createTokenCheck } from './token.js'
 import { createMetricsRegistry } from './metrics.js'
 import { renderStatusPage, statusPageCsp, type StatusDocument } from './page.js'
+import type { Registry } from 'prom-client'
 
 export const DEFAULT_ADMIN_PORT = 9901
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
@@ -43,6 +44,8 @@ declare module 'fastify' {
     switchyardAdmin: FastifyInstance
     /** Add (or replace) a top-level section of `/status`, computed when asked for. */
     addStatusSection: (name: string, describe: () => unknown) => void
+    /** The prom-client registry behind `/metrics`: other parts register their metrics here. */
+    switchyardMetrics: Registry
   }
 }
 
@@ -104,6 +107,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   })
 
   fastify.decorate('switchyardAdmin', admin)
+  fastify.decorate('switchyardMetrics', metrics)
   fastify.decorate('addStatusSection', (name: string, section: () => unknown) => { sections.set(name, section) })
   fastify.addHook('onReady', async () => {
     await admin.listen({ port, host })

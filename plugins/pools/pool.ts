@@ -23,6 +23,7 @@ import {
   type AddressLookup, type HostResolution, type ResolverLogger
 } from './host-resolver.js'
 import { RetryBudget } from '../health/retry-budget.js'
+import { SwappableDispatcher } from './dispatcher.js'
 
 /**
  * Passive health: told the outcome of every upstream attempt. Set on a pool
@@ -76,19 +77,32 @@ interface HostEntry {
 /** A configured target entry: a fixed target, or a host name. */
 type TargetEntry = { kind: 'address', target: Target } | { kind: 'host', host: HostEntry }
 
+/** What `Pool.reconfigure` changed. */
+export interface PoolReconfiguration extends TargetChanges {
+  /** A new balancer was made (algorithm or hash key changed); otherwise the old one was kept with its state. */
+  balancerReplaced: boolean
+  /** A new Agent took over (connection options changed); otherwise open connections were kept. */
+  connectionsReplaced: boolean
+}
+
 export class Pool {
   readonly name: string
-  readonly config: PoolConfig
-  readonly balancer: Balancer
-  /** Keep-alive connections, one undici pool per target origin, capped per target. */
-  readonly dispatcher: Agent
+  /** The pool's options; a config reload replaces them (`reconfigure`). */
+  config: PoolConfig
+  balancer: Balancer
+  /**
+   * Keep-alive connections, one undici pool per target origin, capped per
+   * target; a stable object whose Agent a reload may swap (see `SwappableDispatcher`).
+   */
+  readonly dispatcher: SwappableDispatcher
   /** Sticky-session counters, written by the sticky link (shown in `/status`). */
   readonly stickyCounters: StickyCounters = { hits: 0, pins: 0, repins: 0, rejected: 0 }
   /** Limits retries to a share of recent requests (see `RetryBudget`). */
   readonly retryBudget = new RetryBudget()
   /** Passive health of this pool's targets, when enabled. */
   outlier: OutcomeObserver | undefined = undefined
-  private readonly readHashKey: HashKeyReader | undefined
+  private readHashKey: HashKeyReader | undefined
+  private readonly defaultBalancer: BalancerName
   private targetList: Target[] = []
   private entries: TargetEntry[] = []
   private readonly targetListeners: Array<(changes: TargetChanges) => void> = []
@@ -105,25 +119,48 @@ export class Pool {
     this.config = config
     this.lookup = opts.lookup ?? createAddressLookup()
     this.log = opts.log
+    this.defaultBalancer = opts.defaultBalancer ?? DEFAULT_BALANCER
     this.entries = this.buildEntries(config.targets)
     this.targetList = this.listOf(this.entries)
-    const balancerName = config.balancer ?? opts.defaultBalancer ?? DEFAULT_BALANCER
+    const balancerName = config.balancer ?? this.defaultBalancer
     this.balancer = createBalancer(balancerName, this.targetList)
     this.readHashKey = balancerName === 'consistent-hash'
       ? createHashKeyReader(config.hashKey as HashKeySource)
       : undefined
-    this.dispatcher = new Agent({
-      connections: config.maxConnectionsPerTarget,
-      pipelining: 1,
-      keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-      headersTimeout: config.responseTimeoutMs,
-      bodyTimeout: config.idleTimeoutMs,
-      connect: {
-        timeout: config.connectTimeoutMs,
-        rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
-        ...(config.tls?.ca !== undefined ? { ca: readCa(config.tls.ca, name) } : {})
-      }
-    })
+    this.dispatcher = new SwappableDispatcher(createAgent(config, name))
+  }
+
+  /**
+   * Take a new config (whole-config reload), in place, so that everything
+   * holding this pool keeps working: targets that stay keep their objects
+   * and live state (`updateTargets`); the balancer is kept (with its
+   * rotation/ring state) unless the algorithm or hash key changed; the Agent
+   * is kept (open keep-alive connections survive) unless connection options
+   * changed, in which case the old one finishes its requests and closes.
+   * Sticky counters and the retry budget are kept. `config` must be valid.
+   */
+  reconfigure (config: PoolConfig): PoolReconfiguration {
+    const previous = this.config
+    const name = config.balancer ?? this.defaultBalancer
+    const balancerReplaced = name !== (previous.balancer ?? this.defaultBalancer) || (name === 'consistent-hash' && config.hashKey !== previous.hashKey)
+    const connectionsReplaced = connectionKey(config) !== connectionKey(previous)
+    // Built first: a CA file that cannot be read throws before anything changed.
+    const agent = connectionsReplaced ? createAgent(config, this.name) : undefined
+    this.config = config
+    if (balancerReplaced) {
+      this.balancer = createBalancer(name, this.targetList)
+      this.readHashKey = name === 'consistent-hash' ? createHashKeyReader(config.hashKey as HashKeySource) : undefined
+    }
+    if (agent !== undefined) {
+      this.dispatcher.swap(agent).catch(() => {})
+    }
+    const changes = this.updateTargets(config.targets)
+    if (this.refreshTimer !== undefined && config.dnsRefreshMs !== previous.dnsRefreshMs) {
+      clearTimeout(this.refreshTimer)
+      this.refreshTimer = undefined
+      this.scheduleRefresh()
+    }
+    return { ...changes, balancerReplaced, connectionsReplaced }
   }
 
   get targets (): readonly Target[] {
@@ -249,16 +286,43 @@ export class Pool {
     this.refreshTimer.unref()
   }
 
-  /** Be told when the target list changes (health checkers follow it). */
-  onTargetsChanged (listener: (changes: TargetChanges) => void): void {
+  /** Be told when the target list changes (health checkers follow it). Returns the function that stops telling. */
+  onTargetsChanged (listener: (changes: TargetChanges) => void): () => void {
     this.targetListeners.push(listener)
+    return () => {
+      const index = this.targetListeners.indexOf(listener)
+      if (index !== -1) this.targetListeners.splice(index, 1)
+    }
   }
 
+  /** `true` once `close` or `retire` was called. */
+  get isClosed (): boolean {
+    return this.closed
+  }
+
+  /** Stop at once (app shutdown): timers, then every connection. */
   async close (): Promise<void> {
+    this.stopTimers()
+    await this.dispatcher.destroy()
+  }
+
+  /**
+   * The pool left the config: no new work (every target draining, no more
+   * DNS lookups); requests in flight finish, then the connections close.
+   */
+  async retire (): Promise<void> {
+    this.stopTimers()
+    for (const target of this.targetList) {
+      target.draining = true
+      target.setReason('pool removed from config')
+    }
+    await this.dispatcher.close()
+  }
+
+  private stopTimers (): void {
     this.closed = true
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer)
     this.refreshTimer = undefined
-    await this.dispatcher.destroy()
   }
 
   /** Entries for `configs`, reusing the targets and host names of `previous` that stay. */
@@ -340,6 +404,27 @@ export class Pool {
   private hasHostEntry (hostname: string): boolean {
     return this.entries.some((e) => e.kind === 'host' && e.host.configured.hostname === hostname)
   }
+}
+
+/** The undici Agent of a pool's connection options. */
+function createAgent (config: PoolConfig, name: string): Agent {
+  return new Agent({
+    connections: config.maxConnectionsPerTarget,
+    pipelining: 1,
+    keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeout: config.responseTimeoutMs,
+    bodyTimeout: config.idleTimeoutMs,
+    connect: {
+      timeout: config.connectTimeoutMs,
+      rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
+      ...(config.tls?.ca !== undefined ? { ca: readCa(config.tls.ca, name) } : {})
+    }
+  })
+}
+
+/** The options that shape a pool's Agent: when they are equal, its connections can be kept. */
+function connectionKey (config: PoolConfig): string {
+  return JSON.stringify([config.maxConnectionsPerTarget, config.responseTimeoutMs, config.idleTimeoutMs, config.connectTimeoutMs, config.tls ?? null])
 }
 
 /** The PEM CA file of a pool's `tls.ca`, or a ConfigError naming the field. */

@@ -1,13 +1,40 @@
 /**
- * The registry of named pools that routes forward to.
+ * The registry of named pools that routes forward to, and its reconcile on a
+ * whole-config reload: `plan` builds what a new config needs without side
+ * effects (new Pool objects, nothing started, nothing swapped), `apply`
+ * makes it so — new pools are added and started, changed ones are
+ * reconfigured in place (their Target objects that stay keep all their
+ * state), removed ones take no new work and close once their requests are
+ * done. Listeners (health checks) are told what changed.
  */
 import { Pool, type PoolOptions } from './pool.js'
 import type { BalancerName } from './balancers/index.js'
 import type { PoolConfig } from './options.js'
 
+/** What a new config does to the pools, built by `plan` and carried out by `apply`. */
+export interface PoolsPlan {
+  /** New pools, built but not started. */
+  added: Pool[]
+  /** Pools that stay, with their new config (equal configs are left out). */
+  changed: Array<{ pool: Pool, config: PoolConfig }>
+  /** Pools that leave. */
+  removed: Pool[]
+}
+
+/** What `apply` did, for listeners. */
+export interface PoolsChange {
+  added: Pool[]
+  /** Each changed pool with the config it had before. */
+  changed: Array<{ pool: Pool, previous: PoolConfig }>
+  removed: Pool[]
+}
+
 export class PoolRegistry {
   private readonly pools = new Map<string, Pool>()
   private readonly poolOptions: PoolOptions
+  private readonly listeners: Array<(change: PoolsChange) => void> = []
+  /** Removed pools still finishing their requests (closed at once if the app closes). */
+  private readonly retiring = new Set<Pool>()
 
   constructor (configs: Record<string, PoolConfig>, options: PoolOptions | BalancerName = {}) {
     this.poolOptions = typeof options === 'string' ? { defaultBalancer: options } : options
@@ -42,7 +69,57 @@ export class PoolRegistry {
     for (const pool of this.pools.values()) pool.start()
   }
 
+  /** Be told what each `apply` changed. */
+  onPoolsChanged (listener: (change: PoolsChange) => void): void {
+    this.listeners.push(listener)
+  }
+
+  /**
+   * What `configs` (validated, defaults filled) would change. Builds the new
+   * pools and nothing else: may throw (a ConfigError) and then has changed nothing.
+   */
+  plan (configs: Record<string, PoolConfig>): PoolsPlan {
+    const plan: PoolsPlan = { added: [], changed: [], removed: [] }
+    try {
+      for (const [name, config] of Object.entries(configs)) {
+        const pool = this.pools.get(name)
+        if (pool === undefined) plan.added.push(new Pool(name, config, this.poolOptions))
+        else if (JSON.stringify(pool.config) !== JSON.stringify(config)) plan.changed.push({ pool, config })
+      }
+    } catch (err) {
+      this.discard(plan)
+      throw err
+    }
+    for (const [name, pool] of this.pools) if (!(name in configs)) plan.removed.push(pool)
+    return plan
+  }
+
+  /** Drop a plan that will not be applied (its new pools hold an Agent each). */
+  discard (plan: PoolsPlan): void {
+    for (const pool of plan.added) pool.close().catch(() => {})
+  }
+
+  /** Carry out `plan`; new host names are resolved before this resolves. */
+  async apply (plan: PoolsPlan): Promise<PoolsChange> {
+    const change: PoolsChange = { added: plan.added, changed: [], removed: plan.removed }
+    for (const pool of plan.removed) {
+      this.pools.delete(pool.name)
+      this.retiring.add(pool)
+      pool.retire().catch(() => {}).finally(() => { this.retiring.delete(pool) })
+    }
+    for (const { pool, config } of plan.changed) {
+      const previous = pool.config
+      pool.reconfigure(config)
+      change.changed.push({ pool, previous })
+    }
+    for (const pool of plan.added) this.pools.set(pool.name, pool)
+    for (const listener of this.listeners) listener(change)
+    await Promise.all([...plan.added, ...plan.changed.map((c) => c.pool)].map(async (pool) => await pool.refreshHosts()))
+    for (const pool of plan.added) pool.start()
+    return change
+  }
+
   async close (): Promise<void> {
-    await Promise.all([...this.pools.values()].map((pool) => pool.close()))
+    await Promise.all([...this.pools.values(), ...this.retiring].map((pool) => pool.close()))
   }
 }
