@@ -10,7 +10,9 @@ import { ConfigError } from './lib/validate.js'
 import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
 import { health } from './plugins/health/index.js'
-import { toErrorBody, NoRouteError, compileTrust } from './plugins/proxy/index.js'
+import { toErrorBody, NoRouteError } from './lib/errors.js'
+import { compileTrust } from './lib/trust.js'
+import { originFormOf } from './lib/request-target.js'
 import { gatewayRoutes } from './routes/index.js'
 import { responseCache, cachePurge } from './plugins/cache/index.js'
 import { rateLimits } from './plugins/rate-limit/index.js'
@@ -20,7 +22,7 @@ import { securityHeaders } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 import { describeConfiguredRoutes } from './config/describe.js'
-import { ConfigReloader, countReloads, type ReloadableRoutes } from './config/reload.js'
+import { ConfigReloader, countReloads } from './config/reload.js'
 import { addConfigRoutes } from './config/admin-routes.js'
 
 declare module 'fastify' {
@@ -51,6 +53,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     trustProxy: compileTrust(env.trustProxy),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // RFC 9112 §3.2.2: absolute-form targets are routed by their path; their authority becomes Host.
+    rewriteUrl: originFormOf,
     // Request hygiene: header size (431), header/request timeouts (408), keep-alive, parser errors (400).
     ...fastifyServerOptions(serverLimits(env)),
     ...(tls !== undefined ? httpsServerOptions(readCertificatePair(tls)) : {})
@@ -93,6 +97,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   }
   await app.register(pools, { pools: config.pools, defaultBalancer: env.defaultBalancer, stickySecret: env.stickySecret })
   if (env.rateLimitMax !== undefined || config.routes.some((route) => route.rateLimit !== undefined)) {
+    // (before the routes: their rate-limit links use it)
     await app.register(rateLimits, {
       global: env.rateLimitMax !== undefined ? { max: env.rateLimitMax, windowMs: env.rateLimitWindowMs } : undefined,
       redisUrl: env.redisUrl
@@ -132,22 +137,22 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
 
 /**
  * Whole-config reload: `app.switchyardConfig`, the admin `/config` routes,
- * `configVersion`/`loadedAt` (and, until the core counts per route, the
- * configured routes) in /status, reload counters in /metrics.
+ * `configVersion`/`loadedAt` and the configured routes' settings
+ * in /status, reload counters in /metrics.
  */
 function wireConfigReload (app: FastifyInstance, config: GatewayConfig): void {
   const reloader = new ConfigReloader({
     pools: app.switchyard.pools,
     env: config.env,
     initial: config,
-    routes: () => (app.switchyard as { routes?: ReloadableRoutes }).routes,
+    routes: () => app.switchyard.routes,
     log: app.log
   })
   app.decorate('switchyardConfig', reloader)
   addConfigRoutes(app.switchyardAdmin, reloader, config.env)
   app.addStatusSection('configVersion', () => reloader.version)
   app.addStatusSection('loadedAt', () => reloader.loadedAt)
-  app.addStatusSection('routes', () => describeConfiguredRoutes(reloader.current.config.routes))
+  app.addStatusSection('configuredRoutes', () => describeConfiguredRoutes(reloader.current.config.routes))
   countReloads(app.switchyardMetrics, reloader)
 }
 

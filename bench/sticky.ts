@@ -15,7 +15,7 @@ import autocannon from 'autocannon'
 import { measure, ratio, startServer, type LoadResult } from './lib.js'
 import { StickyCookieCodec } from '../plugins/sticky/codec.js'
 import { createCookieSerializer } from '../plugins/sticky/cookie.js'
-import { readCookie } from '../plugins/pools/hash-key.js'
+import { readCookie } from '../lib/cookies.js'
 
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)

@@ -17,15 +17,18 @@ import { Counter, type Registry } from 'prom-client'
 import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import type { PoolRegistry } from '../plugins/pools/index.js'
 import type { RouteDeclarationInput } from '../routes/declarations.js'
+import type { GatewayRouteSet } from '../routes/index.js'
 import { checkConfig } from './check.js'
 import { ConfigFileSchema, readConfigFile, type ConfigFile } from './file.js'
 import { applyEnvDefaults, type GatewayConfig } from './index.js'
 import type { GatewayEnv } from './env.js'
 
-/** A swappable route table (the core's `fastify.switchyard.routes`): validates, compiles against the live pools, swaps. */
-export interface ReloadableRoutes {
-  replace: (routes: RouteDeclarationInput[]) => unknown
-}
+/**
+ * The core's swappable route set (`fastify.switchyard.routes`): `compile`
+ * validates and builds routes against the live pools without changing
+ * anything; `table.swap` puts them in at once and returns those that left.
+ */
+export type ReloadableRoutes = Pick<GatewayRouteSet, 'compile' | 'table'>
 
 export interface ReloadLogger {
   info (obj: object, msg: string): void
@@ -123,6 +126,16 @@ export class ConfigReloader {
       const table = this.options.routes?.()
       if (table === undefined) this.refuseRemovingRoutedPools(checked.pools, root)
       plan = registry.plan(checked.pools)
+      // Routes compile against the pools they will see (new ones staged); the result is only a check.
+      if (table !== undefined) {
+        const built = plan
+        try {
+          for (const entry of registry.withStaged(built, () => table.compile(next.routes, `${root}.routes`))) entry.close()
+        } catch (err) {
+          registry.discard(built)
+          throw err
+        }
+      }
     } catch (err) {
       this.failedReloads++
       const message = err instanceof ConfigError ? err.message : `${root} could not be applied: ${(err as Error).message}`
@@ -135,8 +148,9 @@ export class ConfigReloader {
     const routesChanged = JSON.stringify(next.routes) !== JSON.stringify(this.running.routes)
     const table = this.options.routes?.()
     if (table !== undefined) {
-      table.replace(next.routes)
-      routes = 'replaced'
+      // Compiled again now that the pools have their new config (sticky settings, …), then swapped in at once.
+      this.swapRoutes(table, next.routes, root)
+      routes = routesChanged ? 'replaced' : 'recompiled'
     } else if (routesChanged) {
       routes = 'not applied: this build registers routes at start, so route changes need a restart'
       next = { ...next, routes: this.running.routes }
@@ -165,6 +179,17 @@ export class ConfigReloader {
     }
     log.info(result, `config reloaded: version ${this.versionNumber}`)
     return result
+  }
+
+  /** New routes in, old ones out and closed; a route that stays (same prefix) keeps its counters. */
+  private swapRoutes (table: ReloadableRoutes, routes: RouteDeclarationInput[], root: string): void {
+    const entries = table.compile(routes, `${root}.routes`)
+    const before = new Map(table.table.entries.map((entry) => [entry.prefix, entry]))
+    for (const entry of entries) {
+      const old = before.get(entry.prefix)
+      if (old !== undefined) Object.assign(entry.stats, old.stats)
+    }
+    for (const left of table.table.swap(entries)) left.close()
   }
 
   /** Without a swappable route table the running routes stay: a pool they use may not go. */

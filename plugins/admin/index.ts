@@ -18,7 +18,7 @@ import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
 import { createHash, randomBytes } from 'node:crypto'
-import { describePools } from './status.js'
+import { describePools, describeRoutes, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
 import { createMetricsRegistry } from './metrics.js'
 import { renderStatusPage, statusPageCsp, type StatusDocument } from './page.js'
@@ -76,6 +76,9 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     const doc: Record<string, unknown> = {}
     for (const [name, section] of sections) if (name !== 'pools') doc[name] = section()
     doc.pools = describePools(fastify.switchyard.pools).pools
+    // The core's route table counts per route; without one, a `routes` section may come from `sections`.
+    const table = (fastify.switchyard as { routes?: { table: RouteStatusSource } }).routes?.table
+    if (table !== undefined) doc.routes = describeRoutes(table)
     if (fastify.switchyard.cache !== undefined && doc.cache === undefined) doc.cache = { store: fastify.switchyard.cache.store.kind }
     return doc as unknown as StatusDocument
   }
@@ -127,7 +130,7 @@ export function adminAddress (fastify: FastifyInstance): string {
   if (address === null || typeof address === 'string') return String(address)
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 }
-export { describePools, describeTarget } from './status.js'
+export { describePools, describeTarget, describeRoutes } from './status.js'
 export { renderStatusPage, renderSections, type StatusDocument } from './page.js'
 
 /** `true` when a browser says the request comes from a page of another site. */

@@ -15,7 +15,10 @@ export interface StatusDocument {
   configVersion?: number
   loadedAt?: string
   pools: Array<Record<string, unknown>>
+  /** Routes with their counters (the core's route table). */
   routes?: Array<Record<string, unknown>>
+  /** Routes as configured (settings: strip prefix, cache, rate limit, methods); shown alone when `routes` is absent. */
+  configuredRoutes?: Array<Record<string, unknown>>
   l4?: unknown
   cache?: Record<string, unknown>
 }
@@ -107,21 +110,21 @@ export function renderSections (status: StatusDocument, now: number, previous?: 
     out.push('</tbody></table></div></section>')
   }
 
-  const routes = status.routes
-  if (routes !== undefined && routes.length > 0) {
+  const pathOf = (r: Row): string => { const p = String(r.path ?? r.prefix ?? ''); return p.length > 1 ? p.replace(/\/$/, '') : p }
+  const configured = status.configuredRoutes ?? []
+  const routes = (status.routes ?? configured).map((r) => ({ ...configured.find((c) => pathOf(c) === pathOf(r)), ...r }))
+  if (routes.length > 0) {
     out.push('<section><h2>routes</h2><div class="scroll"><table class="cards">' + head([['path', false], ['pool', false], ['req', true], ['req/s', true], ['cache hits', true], ['rate-limited', true], ['settings', false]]) + '<tbody>')
     for (const r of routes) {
-      const hits = r.cacheHits
-      const misses = r.cacheMisses
-      const ratio = typeof hits === 'number' && typeof misses === 'number' ? pct(hits, hits + misses) : (typeof r.cacheHitRatio === 'number' ? `${Math.round(100 * r.cacheHitRatio)}%` : '—')
-      const perSecond = typeof r.ratePerSecond === 'number' ? r.ratePerSecond.toFixed(1) : rate(String(r.path), r.requests, (x) => String(x.path), (s) => s.routes, 'requests')
+      const ratio = typeof r.cacheLookups === 'number' && r.cacheLookups > 0 ? `${pct(num(r.cacheHits), r.cacheLookups)} <small>of ${int(r.cacheLookups)}</small>` : '—'
+      const perSecond = rate(pathOf(r), r.requests, pathOf, (s) => s.routes, 'requests')
       const settings: string[] = []
       if (r.stripPrefix === true) settings.push('strip prefix')
       if (r.cache !== undefined && r.cache !== false) settings.push('cache')
       const limit = r.rateLimit as Row | undefined
       if (limit !== undefined && limit !== null) settings.push(`limit ${esc(limit.max)}/${Math.round(num(limit.windowMs) / 1000)}s`)
       if (Array.isArray(r.methods)) settings.push((r.methods as string[]).map(esc).join(' '))
-      out.push('<tr>' + td('path', `<code>${esc(r.path)}</code>`, 'tg') + td('pool', esc(r.pool)) + td('requests', int(r.requests), 'n') + td('req/s', perSecond, 'n') +
+      out.push('<tr>' + td('path', `<code>${esc(pathOf(r))}</code>`, 'tg') + td('pool', esc(r.pool)) + td('requests', int(r.requests), 'n') + td('req/s', perSecond, 'n') +
         td('cache hits', ratio, 'n') + td('rate-limited', int(r.rateLimited), 'n') + td('settings', settings.join(', ') || '—') + '</tr>')
     }
     out.push('</tbody></table></div></section>')

@@ -101,3 +101,45 @@ export function describePools (registry: PoolRegistry): { pools: PoolStatus[] } 
   }
   return { pools }
 }
+
+/** A gateway route as `/status` shows it. */
+export interface RouteStatus {
+  prefix: string
+  pool: string
+  requests: number
+  /** Responses by status class: `2xx`… */
+  responses: Record<string, number>
+  rateLimited: number
+  cacheHits: number
+  cacheLookups: number
+  /** Hits / lookups, or null on uncached routes. */
+  cacheHitRatio: number | null
+}
+
+/** What `/status` needs of the route table (`fastify.switchyard.routes.table`). */
+export interface RouteStatusSource {
+  readonly version: number
+  readonly entries: ReadonlyArray<{
+    readonly prefix: string
+    readonly pool: { readonly name: string }
+    readonly stats: { requests: number, responsesByClass: readonly number[], rateLimited: number, cacheHits: number, cacheLookups: number }
+  }>
+}
+
+export function describeRoutes (table: RouteStatusSource): RouteStatus[] {
+  return table.entries.map((entry) => {
+    const stats = entry.stats
+    const responses: Record<string, number> = {}
+    for (let c = 1; c <= 5; c++) responses[`${c}xx`] = stats.responsesByClass[c] ?? 0
+    return {
+      prefix: entry.prefix,
+      pool: entry.pool.name,
+      requests: stats.requests,
+      responses,
+      rateLimited: stats.rateLimited,
+      cacheHits: stats.cacheHits,
+      cacheLookups: stats.cacheLookups,
+      cacheHitRatio: stats.cacheLookups === 0 ? null : Math.round((stats.cacheHits / stats.cacheLookups) * 1000) / 1000
+    }
+  })
+}

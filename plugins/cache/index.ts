@@ -11,13 +11,12 @@
  *   on the admin listener.
  */
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { ConfigError, validateWithSchema } from '../../lib/validate.js'
+import type { FastifyPluginAsync } from 'fastify'
+import { ConfigError } from '../../lib/validate.js'
 import { primaryKeyOfUrl } from './key.js'
-import { createCacheLink } from './link.js'
 import { MemoryStore, DEFAULT_CACHE_MAX_BYTES } from './memory-store.js'
 import { RedisStore } from './redis-store.js'
-import { RouteCacheOptionsSchema, SharedCache, type RouteCacheOptions } from './shared.js'
+import { SharedCache } from './shared.js'
 import type { CacheStore } from './store.js'
 
 export interface ResponseCacheOptions {
@@ -77,27 +76,6 @@ export const responseCache = fp(responseCachePlugin, {
   dependencies: ['switchyard-pools']
 })
 export default responseCache
-
-/**
- * Add the cache link to a route scope (`switchyard-proxy` calls this before
- * registering its routes). `option` is the route's `cache`: `false` never,
- * `true`/`{…}` always, undefined follows `allRoutes` of `switchyard-cache`.
- */
-export function installRouteCache (scope: FastifyInstance, option: boolean | RouteCacheOptions | undefined): boolean {
-  if (option === false) return false
-  const shared = scope.hasDecorator('switchyard') ? scope.switchyard.cache : undefined
-  if (shared === undefined) {
-    if (option === undefined) return false
-    throw new ConfigError('cache', 'needs the switchyard-cache plugin registered before the routes')
-  }
-  const routeOption = typeof option === 'object' ? validateWithSchema(RouteCacheOptionsSchema, { ...option }, 'cache') : option
-  const config = shared.routeConfig(routeOption)
-  if (config === undefined) return false
-  const link = createCacheLink(scope, shared, config)
-  scope.addHook('preHandler', link.preHandler)
-  scope.addHook('onSend', link.onSend)
-  return true
-}
 
 const cachePurgePlugin: FastifyPluginAsync = async (fastify) => {
   const shared = fastify.switchyard.cache

@@ -1,7 +1,8 @@
 /**
- * `switchyard-compression`: the response-filter link that compresses what the
- * gateway sends (proxied streams and cached bodies) with @fastify/compress:
- * br, gzip or deflate chosen by the client's `Accept-Encoding` q-values.
+ * `switchyard-compression`: compression of what the gateway sends. On
+ * gateway routes it is the chain's `compression` response filter (link.ts,
+ * with the settings decided here); on an app's own routes it is
+ * @fastify/compress, gated by the same policy, as below.
  *
  * @fastify/compress adds its onSend hook to every route declared after it;
  * this plugin wraps that hook with the gateway's policy (policy.ts: no
@@ -22,6 +23,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onSendHookHandle
 import { ConfigError } from '../../lib/validate.js'
 import { COMPRESSIBLE_TYPES, DEFAULT_BROTLI_QUALITY, DEFAULT_ZLIB_LEVEL, DEFAULT_ENCODINGS, DEFAULT_THRESHOLD, mayCompress, varyWithAcceptEncoding, weakenEtag, type Encoding } from './policy.js'
 import { CompressedVariants } from './variants.js'
+import type { CompressionSettings } from './link.js'
 
 /** In-memory bodies up to this size are compressed in one go and their variants kept. */
 export const DEFAULT_MAX_VARIANT_BYTES = 1024 * 1024
@@ -55,6 +57,7 @@ export interface CompressionStats {
 declare module 'fastify' {
   interface FastifyInstance {
     switchyardCompression: CompressionStats
+    switchyardCompressionSettings: CompressionSettings
   }
 }
 
@@ -74,6 +77,9 @@ const compressionPlugin: FastifyPluginAsync<CompressionOptions> = async (fastify
   const variants = maxVariantBytes > 0 ? new CompressedVariants(maxVariantBytes) : undefined
   const stats: CompressionStats = { variantsKept: 0, variantsReused: 0 }
   fastify.decorate('switchyardCompression', stats)
+  // Gateway routes compress in the chain's response filter (link.ts) with the same settings.
+  const settings: CompressionSettings = { threshold, encodings: [...encodings], brotliQuality, zlibLevel, variants, stats }
+  fastify.decorate('switchyardCompressionSettings', settings)
 
   await fastify.register(fastifyCompress, {
     global: true,
@@ -168,3 +174,4 @@ export const compression = fp(compressionPlugin, {
 export default compression
 export { mayCompress, varyWithAcceptEncoding, weakenEtag, COMPRESSIBLE_TYPES, DEFAULT_THRESHOLD, DEFAULT_BROTLI_QUALITY, DEFAULT_ENCODINGS, type Encoding, type ResponseFacts } from './policy.js'
 export { CompressedVariants, type Variant } from './variants.js'
+export { createCompressionLink, type CompressionSettings } from './link.js'

@@ -139,5 +139,5 @@ export const health = fp(healthPlugin, {
 export default health
 export { HealthChecker, parseStatusRange, HEALTH_CHECK_JITTER, type HealthCheckerOptions, type HealthCheckConfig } from './health-checker.js'
 export { OutlierDetector, type OutlierConfig, type OutlierPool } from './outlier-detector.js'
-export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js'
+export { RetryBudget, type RetryBudgetOptions } from '../pools/retry-budget.js'
 export type { HealthLogger } from './logger.js'

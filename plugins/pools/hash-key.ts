@@ -1,11 +1,21 @@
 /**
  * Where `consistent-hash` takes its key from: `ip`, `path`, `header:NAME` or `cookie:NAME`.
  */
-import type { FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
+import { readCookie } from '../../lib/cookies.js'
 
 export type HashKeySource = 'ip' | 'path' | `header:${string}` | `cookie:${string}`
 
-export type HashKeyReader = (request: FastifyRequest) => string | undefined
+/** What a hash key is read from: a Fastify request, the gateway's exchange, or an L4 connection's facts. */
+export interface HashKeyInput {
+  /** Client address (after trusted proxies / PROXY protocol). */
+  readonly ip: string
+  /** Request target (path and query); '' where there is none (L4). */
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+}
+
+export type HashKeyReader = (request: HashKeyInput) => string | undefined
 
 const HASH_KEY_PATTERN = /^(ip|path|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|cookie:[A-Za-z0-9!#$%&'*+.^_`|~-]+)$/
 
@@ -32,20 +42,4 @@ export function createHashKeyReader (source: HashKeySource): HashKeyReader {
   }
   const cookieName = source.slice(7)
   return (request) => readCookie(request.headers.cookie, cookieName)
-}
-
-/** The value of one cookie in a `Cookie` header, without parsing the others. */
-export function readCookie (header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined
-  let start = 0
-  while (start < header.length) {
-    let end = header.indexOf(';', start)
-    if (end === -1) end = header.length
-    const eq = header.indexOf('=', start)
-    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
-      return header.slice(eq + 1, end).trim()
-    }
-    start = end + 1
-  }
-  return undefined
 }

@@ -13,16 +13,15 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../lib/validate.js'
 import { Agent } from 'undici'
-import type { FastifyRequest } from 'fastify'
 import { Target, DEFAULT_TARGET_WEIGHT, type TargetOptions } from './target.js'
 import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
-import { createHashKeyReader, type HashKeyReader, type HashKeySource } from './hash-key.js'
+import { createHashKeyReader, type HashKeyInput, type HashKeyReader, type HashKeySource } from './hash-key.js'
 import { DEFAULT_BALANCER, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type PoolConfig } from './options.js'
 import {
   HostResolver, addressOrigin, createAddressLookup, deriveHostTargetId, isIpLiteral,
   type AddressLookup, type HostResolution, type ResolverLogger
 } from './host-resolver.js'
-import { RetryBudget } from '../health/retry-budget.js'
+import { RetryBudget } from './retry-budget.js'
 import { SwappableDispatcher } from './dispatcher.js'
 
 /**
@@ -53,6 +52,9 @@ export interface TargetChanges {
   added: Target[]
   removed: Target[]
 }
+
+/** How long a target whose connect failed stays out when the pool configures no `outlier` (nginx: `fail_timeout=10s`). */
+export const DEFAULT_CONNECT_FAILURE_EJECTION_MS = 10_000
 
 export interface PoolOptions {
   /** Algorithm when the config names none. Default `round-robin`. */
@@ -190,7 +192,7 @@ export class Pool {
    * Choose a target for `request`, skipping the ones in `tried`.
    * Returns `undefined` when no target may take it (the caller answers 503).
    */
-  pickTarget (request: FastifyRequest, tried?: ReadonlySet<Target>): Target | undefined {
+  pickTarget (request: HashKeyInput, tried?: ReadonlySet<Target>): Target | undefined {
     const readHashKey = this.readHashKey
     const ctx: PickContext = {
       now: Date.now(),
@@ -225,6 +227,42 @@ export class Pool {
   anyAvailable (now: number): boolean {
     for (const target of this.targetList) if (target.isAvailable(now)) return true
     return false
+  }
+
+  /**
+   * Passive health, the one place it is written: `target` answered with
+   * `statusCode` after `latencyMs`. Resets the failure streak (or, with
+   * `outlier.on5xx`, a 5xx extends it).
+   */
+  reportResponse (target: Target, statusCode: number, latencyMs: number, now: number): void {
+    target.recordLatency(latencyMs, now)
+    target.countStatus(statusCode)
+    if (this.outlier !== undefined) this.outlier.onResponse(target, statusCode, now)
+    else if (target.consecutiveFailures !== 0) target.consecutiveFailures = 0
+  }
+
+  /**
+   * Passive health: `target` failed at the transport level; `code` says how
+   * and `connectFailure` whether nothing reached it. Without an `outlier`
+   * config, a failed connect takes the target out for
+   * `DEFAULT_CONNECT_FAILURE_EJECTION_MS` (nginx's `max_fails=1
+   * fail_timeout=10s`), unless it is the last available one.
+   */
+  reportFailure (target: Target, code: string, connectFailure: boolean, now: number): void {
+    target.failures++
+    target.consecutiveFailures++
+    if (this.outlier !== undefined) {
+      this.outlier.onFailure(target, code, now)
+      return
+    }
+    if (!connectFailure || target.ejectedUntil > now) return
+    for (const other of this.targetList) {
+      if (other !== target && other.isAvailable(now)) {
+        target.ejectedUntil = now + DEFAULT_CONNECT_FAILURE_EJECTION_MS
+        target.setReason(`connect failed (${code})`)
+        return
+      }
+    }
   }
 
   /**

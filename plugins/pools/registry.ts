@@ -94,6 +94,23 @@ export class PoolRegistry {
     return plan
   }
 
+  /**
+   * Run `fn` (synchronous) while the registry shows the pools as `plan`
+   * would leave them — added ones present, removed ones gone — then restore
+   * it: routes can be compiled against a config before it is applied.
+   */
+  withStaged<T> (plan: PoolsPlan, fn: () => T): T {
+    const saved = new Map(this.pools)
+    for (const pool of plan.removed) this.pools.delete(pool.name)
+    for (const pool of plan.added) this.pools.set(pool.name, pool)
+    try {
+      return fn()
+    } finally {
+      this.pools.clear()
+      for (const [name, pool] of saved) this.pools.set(name, pool)
+    }
+  }
+
   /** Drop a plan that will not be applied (its new pools hold an Agent each). */
   discard (plan: PoolsPlan): void {
     for (const pool of plan.added) pool.close().catch(() => {})

@@ -5,7 +5,7 @@
  * untouched and the request can go to another target.
  */
 import { Readable } from 'node:stream'
-import { BodyTooLargeError } from './errors.js'
+import { BodyTooLargeError } from '../../lib/errors.js'
 
 export class DeferredBody extends Readable {
   private readonly source: Readable

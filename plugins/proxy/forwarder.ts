@@ -1,18 +1,29 @@
 /**
- * The balancer and upstream links of a route's chain: pick a target, forward
- * with `@fastify/reply-from`, retry on another target when the connection
- * failed before any response byte, map failures to 502/503/504.
+ * The upstream link: send the request to the chosen target with undici's
+ * `dispatch` and a raw handler that writes the response straight to the
+ * client's response (no intermediate stream, no per-header setHeader).
  *
- * Reads `request.switchyard` (created by the route), writes its `target`.
+ * The handler is the exchange itself (`ProxyExchange`, one object per
+ * request): it streams both ways with backpressure, retries on another
+ * target when the connection failed before any response byte, keeps the
+ * precise timeouts (`responseTimeoutMs` to the response head,
+ * `idleTimeoutMs` of silence in the body) on one `DeadlineQueue` per route,
+ * tells the pool each outcome (passive health), and maps failures to
+ * 502/503/504 with the gateway's own bodies.
  */
-import type { FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
+import type { ServerResponse } from 'node:http'
+import type { Writable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { FastifyBaseLogger } from 'fastify'
+import { Exchange } from '../../lib/exchange.js'
+import { DeadlineQueue, type DeadlineEntry } from '../../lib/deadlines.js'
+import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
+import type { Link, RouteFacts, UpstreamFetch } from '../../lib/link.js'
+import type { TrustFunction } from '../../lib/trust.js'
 import type { Pool, Target } from '../pools/index.js'
-import { Exchange } from './exchange.js'
 import { DeferredBody } from './deferred-body.js'
 import { discardRestOfBody } from '../request-hygiene/body-limit.js'
-import { BadGatewayError, BodyTooLargeError, GatewayTimeoutError, NoTargetError, NO_TARGET_RETRY_AFTER_SECONDS } from './errors.js'
-import { rewriteLocation, sanitizeResponseHeaders, setForwardedHeaders, stripHopByHop, type LocationContext } from './headers.js'
-import type { TrustFunction } from './trust.js'
+import { clientResponseHeaders, rewriteLocation, upstreamRequestHeaders, type LocationContext } from './headers.js'
 
 /** Failures that happen before a request byte could reach the backend. */
 const CONNECT_FAILURES = new Set([
@@ -20,217 +31,408 @@ const CONNECT_FAILURES = new Set([
 ])
 /** Failures after the request was sent but before any response byte. */
 const RESET_FAILURES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED'])
-const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'FST_REPLY_FROM_GATEWAY_TIMEOUT'])
 /** Methods safe to replay on a reset (RFC 9110 §9.2.2), when they carry no body. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
-const INVALID_HEADER_CHAR = /[^\t\x20-\x7E\x80-\xFF]/
+const NO_TARGET_HEADERS = ['retry-after', String(NO_TARGET_RETRY_AFTER_SECONDS)]
 
-/** `reply.from()` options (reply-from types them for HTTP/2 servers too; ours are HTTP/1 requests). */
-export type ReplyFromOptions = NonNullable<Parameters<FastifyReply['from']>[1]>
+/** Our own abort reasons (undici hands them back to `onError`). */
+class ResponseTimeout extends Error { readonly code = 'SWITCHYARD_RESPONSE_TIMEOUT' }
+class BodyIdleTimeout extends Error { readonly code = 'SWITCHYARD_BODY_IDLE_TIMEOUT' }
+class ClientGone extends Error { readonly code = 'SWITCHYARD_CLIENT_GONE' }
 
-export interface ForwarderOptions {
-  pool: Pool
-  /** The route prefix as declared (`/api`, `/`). */
-  prefix: string
-  stripPrefix: boolean
-  trust: TrustFunction
-  /**
-   * Response link: called when a target's response headers arrived (after
-   * header rewriting and any retry, before the body is sent), e.g. to append
-   * a sticky `Set-Cookie`.
-   */
-  onUpstreamResponse?: (request: FastifyRequest, reply: FastifyReply, exchange: Exchange) => void
-  /** Largest request body forwarded, counted while streaming; more → 413. Default: no limit. */
-  bodyLimit?: number
+/** Everything the upstream link of one route computed once. */
+export interface UpstreamRoute {
+  readonly pool: Pool
+  readonly prefix: string
+  readonly stripPrefix: boolean
+  readonly trust: TrustFunction
+  readonly bodyLimit: number
+  readonly responseDeadlines: DeadlineQueue
+  readonly idleDeadlines: DeadlineQueue
+  readonly location: Omit<LocationContext, 'publicOrigin'>
+  readonly log: FastifyBaseLogger
 }
 
-export interface Forwarder {
-  /** onRequest: create the request's exchange state. */
-  onRequest: onRequestHookHandler
-  /** preHandler: the balancer link: pick a target or answer 503. */
-  preHandler: preHandlerHookHandler
-  /** http-proxy handler: forward to the picked target. */
-  handler: (request: FastifyRequest, reply: FastifyReply, dest: string) => FastifyReply
-  /** Reply-from options, shared by all requests of the route. */
-  replyOptions: ReplyFromOptions
-  /** WebSocket upgrade request headers. */
-  rewriteWsHeaders: (headers: Record<string, string>, request: FastifyRequest) => Record<string, string>
-}
-
-export function createForwarder (options: ForwarderOptions): Forwarder {
-  const { pool, trust } = options
-  const restorePrefix = options.stripPrefix && options.prefix !== '/' ? options.prefix.replace(/\/$/, '') : ''
-  const isTargetOrigin = (origin: string): boolean => pool.findTargetByOrigin(origin) !== undefined
-  const onUpstreamResponse = options.onUpstreamResponse
-  const bodyLimit = options.bodyLimit ?? Infinity
-
-  function onRequest (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    const exchange = new Exchange(pool, options.prefix, Date.now())
-    request.switchyard = exchange
-    pool.retryBudget.recordRequest(exchange.startedAt)
-    reply.raw.once('close', () => { exchange.release() })
-    done()
+/**
+ * A request forwarded through the chain: the exchange state plus undici's
+ * dispatch handler (legacy API: raw header Buffers, no per-request wrapper).
+ */
+export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher.DispatchHandler {
+  upstream: UpstreamRoute | undefined = undefined
+  /** The request body as handed to the current attempt (requests with a body only). */
+  body: DeferredBody | undefined = undefined
+  deadlineAt = 0
+  deadlinePrev: DeadlineEntry | undefined = undefined
+  deadlineNext: DeadlineEntry | undefined = undefined
+  deadlineQueue: DeadlineQueue | undefined = undefined
+  private abortAttempt: ((err: Error) => void) | undefined = undefined
+  private resumeUpstream: (() => void) | undefined = undefined
+  private sink: Writable | undefined = undefined
+  /** The response head received but not yet written (see `onHeaders`). */
+  private pendingStatus = 0
+  private pendingHeaders: string[] | undefined = undefined
+  private sentAt = 0
+  private done = false
+  private clientClosed = false
+  private readonly onClientClose = (): void => {
+    this.clientClosed = true
+    if (!this.done) this.abortAttempt?.(new ClientGone())
+    this.release()
   }
 
-  /** The balancer link: a pinned target (sticky) when it may serve, else the balancer's pick. */
-  function preHandler (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    const exchange = request.switchyard as Exchange
-    if (exchange.target === undefined) {
+  private readonly onSinkDrain = (): void => {
+    const upstream = this.upstream
+    if (upstream !== undefined && !this.done) upstream.idleDeadlines.add(this, Date.now())
+    this.resumeUpstream?.()
+  }
+
+  /** Begin forwarding (the balancer link assigned `target`). */
+  forward (upstream: UpstreamRoute): void {
+    this.upstream = upstream
+    this.res.once('close', this.onClientClose)
+    if (hasBody(this.req.headers)) this.body = new DeferredBody(this.req, upstream.bodyLimit)
+    this.send()
+  }
+
+  private send (): void {
+    const upstream = this.upstream as UpstreamRoute
+    const target = this.target as Target
+    const req = this.req
+    const socket = req.socket
+    const peer = socket?.remoteAddress
+    const headers = upstreamRequestHeaders(req.rawHeaders, req.headers.connection, {
+      peerAddress: peer,
+      peerTrusted: peer !== undefined && upstream.trust(peer, 0),
+      protocol: (socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
+      host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
+      upstreamHost: target.hostHeader
+    })
+    const overrides = this.upstreamHeaderOverrides
+    if (overrides !== undefined) applyOverrides(headers, overrides)
+    this.sentAt = Date.now()
+    upstream.responseDeadlines.add(this, this.sentAt)
+    upstream.pool.dispatcher.dispatch({
+      origin: target.origin,
+      path: upstreamPath(this.url, upstream),
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: this.body ?? null,
+      headersTimeout: 0,
+      bodyTimeout: 0
+    }, this)
+  }
+
+  onDeadline (): void {
+    if (this.done) return
+    this.abortAttempt?.(this.pendingStatus === 0 ? new ResponseTimeout() : new BodyIdleTimeout())
+  }
+
+  onConnect (abort: (err?: Error) => void): void {
+    this.abortAttempt = abort
+    if (this.clientClosed) abort(new ClientGone())
+  }
+
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    const upstream = this.upstream as UpstreamRoute
+    if (statusCode < 200) {
+      if (statusCode === 103) writeEarlyHints(this.res as ServerResponse, rawHeaders)
+      return true
+    }
+    const now = Date.now()
+    upstream.responseDeadlines.remove(this)
+    this.upstreamMs = now - this.sentAt
+    upstream.pool.reportResponse(this.target as Target, statusCode, now - this.startedAt, now)
+    this.resumeUpstream = resume
+    const { headers, location } = clientResponseHeaders(rawHeaders)
+    if (location !== -1) {
+      headers[location] = rewriteLocation(headers[location] as string, {
+        ...upstream.location,
+        publicOrigin: `${this.request.protocol}://${this.request.host}`
+      })
+    }
+    // The head is written with the first body byte (or the end): a body that
+    // fails before any byte (bad chunked framing) still gets a clean 502.
+    this.pendingStatus = statusCode
+    this.pendingHeaders = headers
+    upstream.idleDeadlines.add(this, now)
+    return true
+  }
+
+  /** Write the response head held since `onHeaders`; false when Node refused it. */
+  private startClientResponse (): boolean {
+    const upstream = this.upstream as UpstreamRoute
+    try {
+      this.sink = this.startResponse(this.pendingStatus, this.pendingHeaders as string[])
+      this.pendingHeaders = undefined
+      return true
+    } catch (err) {
+      // Invalid header characters from the backend: Node refuses to write them.
+      upstream.log.warn({ err: (err as Error).message, target: this.target?.id }, 'upstream response head refused')
+      this.answered = false
+      this.fromUpstream = false
+      this.extraHeaders = undefined
+      this.bodyStages = undefined
+      this.pendingHeaders = undefined
+      this.abortAttempt?.(new BadGatewayError())
+      return false
+    }
+  }
+
+  onData (chunk: Buffer): boolean {
+    const upstream = this.upstream as UpstreamRoute
+    if (this.sink === undefined && !this.startClientResponse()) return false
+    const sink = this.sink as Writable
+    if (sink.write(chunk)) {
+      upstream.idleDeadlines.add(this, Date.now())
+      return true
+    }
+    // The client is slow, not the upstream: the idle clock waits for the drain.
+    upstream.idleDeadlines.remove(this)
+    sink.once('drain', this.onSinkDrain)
+    return false
+  }
+
+  onComplete (): void {
+    const upstream = this.upstream as UpstreamRoute
+    upstream.idleDeadlines.remove(this)
+    if (this.sink === undefined && !this.startClientResponse()) return
+    this.finish()
+    ;(this.sink as Writable).end()
+  }
+
+  onError (err: Error & { code?: string }): void {
+    const upstream = this.upstream as UpstreamRoute
+    if (this.done) return
+    upstream.responseDeadlines.remove(this)
+    upstream.idleDeadlines.remove(this)
+    this.abortAttempt = undefined
+    const code = err.code ?? ''
+    if (this.sink !== undefined) {
+      // The response has started: nothing to answer, the client connection is cut.
+      this.finish()
+      if (code !== 'SWITCHYARD_CLIENT_GONE') {
+        upstream.log.warn({ code, target: this.target?.id }, 'upstream response failed mid-body')
+        if (code !== 'SWITCHYARD_BODY_IDLE_TIMEOUT') upstream.pool.reportFailure(this.target as Target, code, false, Date.now())
+      }
+      this.sink.destroy()
+      this.res.destroy()
+      return
+    }
+    if (code === 'SWITCHYARD_CLIENT_GONE') { this.finish(); return }
+    if (this.pendingStatus !== 0) {
+      // Headers arrived, then the body failed before its first byte: a clean 502, no replay.
+      this.finish()
+      if (code !== 'SWITCHYARD_BAD_GATEWAY') {
+        upstream.log.warn({ code, target: this.target?.id }, 'upstream response failed before its body')
+        if (code !== 'SWITCHYARD_BODY_IDLE_TIMEOUT') upstream.pool.reportFailure(this.target as Target, code, false, Date.now())
+      }
+      this.respondError(code === 'SWITCHYARD_BODY_IDLE_TIMEOUT' ? new GatewayTimeoutError() : new BadGatewayError())
+      return
+    }
+    if (code === 'SWITCHYARD_BODY_TOO_LARGE') {
+      // The client's fault, not the target's: no failure counted, no retry; the rest of the body is discarded.
+      this.finish()
+      this.respondError(new BodyTooLargeError())
+      discardRestOfBody(this.req as never)
+      return
+    }
+    const now = Date.now()
+    const connectFailure = CONNECT_FAILURES.has(code)
+    const failed = this.target as Target
+    if (code !== 'SWITCHYARD_BAD_GATEWAY') upstream.pool.reportFailure(failed, code, connectFailure, now)
+    if (this.mayRetry(code, connectFailure)) {
+      this.markTried()
+      const next = upstream.pool.pickTarget(this, this.tried)
+      if (next !== undefined) {
+        upstream.log.warn({ code, target: failed.id, retry: this.retries + 1, next: next.id }, 'upstream request failed, retrying')
+        this.retries++
+        this.pickedBy = 'retry'
+        this.assign(next)
+        if (this.body !== undefined) this.body = new DeferredBody(this.req, upstream.bodyLimit)
+        this.send()
+        return
+      }
+    }
+    upstream.log.warn({ code, target: failed.id, retries: this.retries }, 'upstream request failed')
+    this.finish()
+    this.respondError(code === 'SWITCHYARD_RESPONSE_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' ? new GatewayTimeoutError() : new BadGatewayError())
+  }
+
+  /**
+   * Whether a failed attempt may go to another target (within `retries`). A
+   * connect that failed sent nothing: it is tried elsewhere without asking
+   * the retry budget (that is for replays that cost a backend work). A reset
+   * is replayed only for idempotent requests without a body, and only within
+   * the budget.
+   */
+  private mayRetry (code: string, connectFailure: boolean): boolean {
+    const pool = (this.upstream as UpstreamRoute).pool
+    if (this.clientClosed) return false
+    const body = this.body
+    if (connectFailure) {
+      return this.retries < pool.config.retries && (body === undefined || (!body.started && !this.req.destroyed))
+    }
+    if (RESET_FAILURES.has(code) && body === undefined && IDEMPOTENT.has(this.method) && this.retries < pool.config.retries) {
+      // The budget is asked last, so that only real retries draw from it.
+      return pool.retryBudget.tryRetry(Date.now())
+    }
+    return false
+  }
+
+  private finish (): void {
+    this.done = true
+    this.release()
+  }
+}
+
+/** The balancer link: the preferred (sticky) target while it may serve, else the pool's pick; 503 when none. */
+export function createBalancerLink (): Link {
+  return {
+    request (exchange: Exchange): void {
+      const pool = exchange.pool
       const preferred = exchange.preferred
       let target: Target | undefined
       if (preferred !== undefined && preferred.mayKeepPinned(exchange.startedAt, pool.config.maxConnectionsPerTarget)) {
         target = preferred
         exchange.pickedBy = 'sticky'
       } else {
-        target = pool.pickTarget(request)
+        target = pool.pickTarget(exchange)
       }
       if (target === undefined) {
-        reply.header('retry-after', NO_TARGET_RETRY_AFTER_SECONDS)
-        reply.send(new NoTargetError())
+        exchange.respondError(new NoTargetError(), NO_TARGET_HEADERS)
         return
       }
       exchange.assign(target)
     }
-    done()
   }
-
-  function getUpstream (request: FastifyRequest): string {
-    return (request.switchyard as Exchange).target?.origin ?? 'http://switchyard.invalid'
-  }
-
-  function rewriteRequestHeaders (request: FastifyRequest, headers: Record<string, string | string[] | number | undefined>): typeof headers {
-    stripHopByHop(headers)
-    headers.host = request.switchyard?.target?.hostHeader ?? headers.host
-    setForwardedHeaders(headers, request.headers, {
-      peerAddress: request.socket.remoteAddress,
-      peerTrusted: request.socket.remoteAddress !== undefined && trust(request.socket.remoteAddress, 0),
-      protocol: isEncrypted(request) ? 'https' : 'http',
-      host: request.headers.host ?? (request.headers[':authority'] as string | undefined)
-    })
-    const extra = request.switchyard?.upstreamRequestHeaders
-    if (extra !== undefined) {
-      for (const name in extra) {
-        const value = extra[name]
-        if (value === undefined) delete headers[name]
-        else headers[name] = value
-      }
-    }
-    return headers
-  }
-
-  function rewriteHeaders (headers: Record<string, string | string[] | number | undefined>, request: FastifyRequest): typeof headers {
-    sanitizeResponseHeaders(headers)
-    if (request.switchyard !== null) request.switchyard.upstreamResponseHeaders = headers
-    const location = headers.location
-    if (typeof location === 'string') {
-      const ctx: LocationContext = { isTargetOrigin, restorePrefix, publicOrigin: `${request.protocol}://${request.host}` }
-      headers.location = rewriteLocation(location, ctx)
-    }
-    for (const name in headers) {
-      const value = headers[name]
-      if (typeof value === 'string' && INVALID_HEADER_CHAR.test(value)) headers[name] = value.replace(/[^\t\x20-\x7E\x80-\xFF]/g, '')
-    }
-    return headers
-  }
-
-  function onResponse (request: FastifyRequest, reply: FastifyReply, res: { statusCode: number, stream: NodeJS.ReadableStream }): void {
-    const exchange = request.switchyard as Exchange
-    const target = exchange.target
-    if (target !== undefined) {
-      const now = Date.now()
-      target.recordLatency(now - exchange.startedAt, now)
-      target.countStatus(res.statusCode)
-      // Passive health: a response resets the failure streak (or, with `outlier.on5xx`, a 5xx extends it).
-      if (pool.outlier !== undefined) pool.outlier.onResponse(target, res.statusCode, now)
-      else if (target.consecutiveFailures !== 0) target.consecutiveFailures = 0
-    }
-    if (onUpstreamResponse !== undefined) onUpstreamResponse(request, reply, exchange)
-    reply.send(res.stream)
-  }
-
-  function onError (reply: FastifyReply, { error }: { error: Error & { code?: string, cause?: { code?: string } } }): void {
-    const request = reply.request
-    const exchange = request.switchyard as Exchange
-    const code = error.cause?.code ?? error.code ?? ''
-    if (code === 'SWITCHYARD_BODY_TOO_LARGE') {
-      // The client's fault, not the target's: no failure counted, no retry; the rest of the body is discarded.
-      reply.send(new BodyTooLargeError())
-      discardRestOfBody(request.raw)
-      return
-    }
-    const failed = exchange.target
-    if (failed !== undefined) {
-      failed.failures++
-      if (CONNECT_FAILURES.has(code) || RESET_FAILURES.has(code) || TIMEOUTS.has(code)) {
-        failed.consecutiveFailures++
-        pool.outlier?.onFailure(failed, code, Date.now())
-      }
-    }
-    request.log.warn({ code, retries: exchange.retries, target: failed?.id }, 'upstream request failed')
-    if (mayRetry(request, exchange, code)) {
-      exchange.markTried()
-      const next = pool.pickTarget(request, exchange.tried)
-      if (next !== undefined) {
-        exchange.retries++
-        exchange.pickedBy = 'retry'
-        exchange.assign(next)
-        if (exchange.body !== undefined) request.body = exchange.body = new DeferredBody(request.raw, bodyLimit)
-        reply.from(exchange.upstreamPath, replyOptions)
-        return
-      }
-    }
-    reply.send(TIMEOUTS.has(code) ? new GatewayTimeoutError() : new BadGatewayError())
-  }
-
-  function mayRetry (request: FastifyRequest, exchange: Exchange, code: string): boolean {
-    if (exchange.retries >= pool.config.retries || clientGone(request)) return false
-    const body = exchange.body
-    let replayable = false
-    if (CONNECT_FAILURES.has(code)) replayable = body === undefined || (!body.started && !request.raw.destroyed)
-    else if (RESET_FAILURES.has(code)) replayable = body === undefined && IDEMPOTENT.has(request.method)
-    // The budget is asked last, so that only real retries draw from it.
-    return replayable && pool.retryBudget.tryRetry(Date.now())
-  }
-
-  const replyOptions = {
-    getUpstream,
-    rewriteRequestHeaders,
-    rewriteHeaders,
-    onResponse,
-    onError,
-    // Retries are ours (on another target); reply-from's own would reuse the same one.
-    retryDelay: () => null
-  } as unknown as ReplyFromOptions
-
-  function handler (request: FastifyRequest, reply: FastifyReply, dest: string): FastifyReply {
-    const exchange = request.switchyard as Exchange
-    exchange.upstreamPath = dest
-    if (hasBody(request)) request.body = exchange.body = new DeferredBody(request.raw, bodyLimit)
-    return reply.from(dest, replyOptions)
-  }
-
-  function rewriteWsHeaders (headers: Record<string, string>, request: FastifyRequest): Record<string, string> {
-    const out: Record<string, string | string[] | number | undefined> = { ...headers }
-    const incoming = request.headers
-    if (incoming.cookie !== undefined) out.cookie = incoming.cookie
-    if (incoming.authorization !== undefined) out.authorization = incoming.authorization
-    rewriteRequestHeaders(request, out)
-    return out as Record<string, string>
-  }
-
-  return { onRequest, preHandler, handler, replyOptions, rewriteWsHeaders }
 }
 
-function clientGone (request: FastifyRequest): boolean {
-  return request.raw.socket?.destroyed ?? false
+/** The exchange link: the request counts in its pool's retry budget from here on. */
+export function createExchangeLink (): Link {
+  return {
+    request (exchange: Exchange): void {
+      exchange.pool.retryBudget.recordRequest(exchange.startedAt)
+    }
+  }
 }
 
-function hasBody (request: FastifyRequest): boolean {
-  const headers = request.headers
+/** The upstream link of one route: forward to `exchange.target` (set by the balancer link). */
+export function createUpstreamLink (route: RouteFacts, bodyLimit: number, log: FastifyBaseLogger): Link {
+  const pool = route.pool
+  const upstream: UpstreamRoute = {
+    pool,
+    prefix: route.prefix,
+    stripPrefix: route.stripPrefix,
+    trust: route.trust,
+    bodyLimit,
+    responseDeadlines: new DeadlineQueue(pool.config.responseTimeoutMs),
+    idleDeadlines: new DeadlineQueue(pool.config.idleTimeoutMs),
+    location: {
+      isTargetOrigin: (origin) => pool.findTargetByOrigin(origin) !== undefined,
+      restorePrefix: route.stripPrefix && route.prefix !== '/' ? route.prefix : ''
+    },
+    log
+  }
+  return {
+    request (exchange: Exchange): void {
+      (exchange as ProxyExchange).forward(upstream)
+    },
+    close (): void {
+      upstream.responseDeadlines.close()
+      upstream.idleDeadlines.close()
+    }
+  }
+}
+
+/** The path sent upstream: the request target, without the route prefix when the route strips it. */
+export function upstreamPath (url: string, route: { prefix: string, stripPrefix: boolean }): string {
+  if (!route.stripPrefix || route.prefix === '/') return url
+  const rest = url.slice(route.prefix.length)
+  return rest === '' ? '/' : rest.charCodeAt(0) === 47 /* / */ ? rest : '/' + rest
+}
+
+function applyOverrides (headers: string[], overrides: ReadonlyArray<string | undefined>): void {
+  for (let i = 0; i < overrides.length; i += 2) {
+    const name = overrides[i] as string
+    for (let j = headers.length - 2; j >= 0; j -= 2) if (headers[j] === name) headers.splice(j, 2)
+    const value = overrides[i + 1]
+    if (value !== undefined) headers.push(name, value)
+  }
+}
+
+function hasBody (headers: { 'transfer-encoding'?: string | undefined, 'content-length'?: string | undefined }): boolean {
   return headers['transfer-encoding'] !== undefined ||
     (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 }
 
-function isEncrypted (request: FastifyRequest): boolean {
-  return (request.socket as { encrypted?: boolean }).encrypted === true
+/** Pass a backend's `103 Early Hints` on (its `Link` fields); never stored, never the final response. */
+function writeEarlyHints (res: ServerResponse, rawHeaders: Buffer[]): void {
+  if (typeof res.writeEarlyHints !== 'function' || res.headersSent) return
+  const links: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toString('latin1').toLowerCase() === 'link') links.push(rawHeaders[i + 1]!.toString('latin1'))
+  }
+  if (links.length > 0) res.writeEarlyHints({ link: links })
+}
+
+/**
+ * `RouteFacts.fetchUpstream` of a route: the exchange's request sent once
+ * more, in the background, to a target the pool picks, with the request's
+ * own peer and upstream headers (plus `overrides`), and the whole response
+ * collected (bodies over `maxBodyBytes` are dropped). Outcomes feed passive
+ * health like any request.
+ */
+export function createUpstreamFetcher (route: { pool: Pool, prefix: string, stripPrefix: boolean, trust: TrustFunction }): (exchange: Exchange, overrides: Array<string | undefined>, maxBodyBytes?: number) => Promise<UpstreamFetch> {
+  const { pool, trust } = route
+  return async (exchange, overrides, maxBodyBytes = Infinity) => {
+    const target = pool.pickTarget(exchange)
+    if (target === undefined) throw new NoTargetError()
+    const req = exchange.req
+    const peer = req.socket?.remoteAddress
+    const headers = upstreamRequestHeaders(req.rawHeaders, req.headers.connection, {
+      peerAddress: peer,
+      peerTrusted: peer !== undefined && trust(peer, 0),
+      protocol: (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
+      host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
+      upstreamHost: target.hostHeader
+    })
+    for (const name of ['content-length', 'transfer-encoding']) overrides.push(name, undefined)
+    applyOverrides(headers, overrides)
+    return await new Promise<UpstreamFetch>((resolve, reject) => {
+      const startedAt = Date.now()
+      const chunks: Buffer[] = []
+      let bytes = 0
+      let status = 0
+      let responseHeaders: string[] = []
+      let abort: ((err: Error) => void) | undefined
+      const timer = setTimeout(() => { abort?.(new ResponseTimeout()) }, pool.config.responseTimeoutMs)
+      target.inFlight++
+      const settle = (): void => { clearTimeout(timer); target.inFlight-- }
+      pool.dispatcher.dispatch({ origin: target.origin, path: upstreamPath(exchange.url, route), method: 'GET', headers, headersTimeout: 0, bodyTimeout: pool.config.idleTimeoutMs }, {
+        onConnect (a: (err?: Error) => void) { abort = a },
+        onHeaders (statusCode: number, raw: Buffer[]) {
+          if (statusCode < 200) return true
+          status = statusCode
+          responseHeaders = clientResponseHeaders(raw).headers
+          const now = Date.now()
+          pool.reportResponse(target, statusCode, now - startedAt, now)
+          return true
+        },
+        onData (chunk: Buffer) {
+          bytes += chunk.length
+          if (bytes <= maxBodyBytes) chunks.push(chunk)
+          return true
+        },
+        onComplete () {
+          settle()
+          resolve({ status, headers: responseHeaders, body: bytes <= maxBodyBytes ? Buffer.concat(chunks, bytes) : undefined })
+        },
+        onError (err: Error & { code?: string }) {
+          settle()
+          if (status === 0) pool.reportFailure(target, err.code ?? '', CONNECT_FAILURES.has(err.code ?? ''), Date.now())
+          reject(err)
+        }
+      } as Dispatcher.DispatchHandler)
+    })
+  }
 }

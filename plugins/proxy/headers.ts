@@ -93,3 +93,101 @@ export function rewriteLocation (location: string, ctx: LocationContext): string
   if (!ctx.isTargetOrigin(url.origin)) return location
   return ctx.publicOrigin + ctx.restorePrefix + url.pathname + url.search + url.hash
 }
+
+/**
+ * Hop-by-hop and identity names as one lookup (array forms below): `1` never
+ * forwarded in either direction, `2` also dropped from responses (the
+ * backend's identity), `3` request fields the gateway sets itself or refuses
+ * to pass on (`host`, `expect`: the gateway answers `100 Continue` itself).
+ */
+const REQUEST_SKIP = new Map<string, number>([
+  ...HOP_BY_HOP.map((name): [string, number] => [name, 1]),
+  ['host', 3], ['expect', 3], ['x-forwarded-for', 4], ['x-forwarded-proto', 4], ['x-forwarded-host', 4], ['forwarded', 4]
+])
+const RESPONSE_SKIP = new Set([...HOP_BY_HOP, ...REVEALING])
+
+/** Names listed in a `Connection` header value (lowercase), or undefined when none. */
+export function connectionTokens (value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined
+  const text = Array.isArray(value) ? value.join(',') : value
+  let tokens: Set<string> | undefined
+  for (const token of text.split(',')) {
+    const name = token.trim().toLowerCase()
+    if (name === '' || name === 'close' || name === 'keep-alive') continue
+    if (tokens === undefined) tokens = new Set()
+    tokens.add(name)
+  }
+  return tokens
+}
+
+/**
+ * The upstream request's header list, in one pass over the client's raw
+ * headers (`[name, value, …]`, pseudo-headers of HTTP/2 skipped):
+ * hop-by-hop and `Connection`-named fields removed, `Host` and `Expect`
+ * dropped, `X-Forwarded-*`/`Forwarded` kept only from a trusted peer; then
+ * `Host` (the target's) and the `X-Forwarded-*` of this hop appended.
+ */
+export function upstreamRequestHeaders (raw: readonly string[], connection: string | string[] | undefined, facts: ForwardedFacts & { upstreamHost: string }): string[] {
+  const tokens = connectionTokens(connection)
+  const out: string[] = []
+  let priorFor: string | undefined
+  let priorProto: string | undefined
+  let priorHost: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase()
+    if (name.charCodeAt(0) === 58 /* : */) continue
+    const skip = REQUEST_SKIP.get(name)
+    if (skip !== undefined) {
+      if (skip === 4 && facts.peerTrusted) {
+        const value = raw[i + 1] as string
+        if (name === 'x-forwarded-for') priorFor = priorFor === undefined ? value : `${priorFor}, ${value}`
+        else if (name === 'x-forwarded-proto') priorProto ??= value
+        else if (name === 'x-forwarded-host') priorHost ??= value
+        else out.push(name, value)
+      }
+      continue
+    }
+    if (tokens !== undefined && tokens.has(name)) continue
+    out.push(name, raw[i + 1] as string)
+  }
+  const peer = facts.peerAddress ?? ''
+  out.push('host', facts.upstreamHost)
+  out.push('x-forwarded-for', priorFor === undefined || priorFor === '' ? peer : `${priorFor}, ${peer}`)
+  out.push('x-forwarded-proto', priorProto !== undefined && priorProto !== '' ? priorProto : facts.protocol)
+  const host = priorHost !== undefined && priorHost !== '' ? priorHost : facts.host
+  if (host !== undefined) out.push('x-forwarded-host', host)
+  return out
+}
+
+/**
+ * The response header list a client may see, in one pass over undici's raw
+ * headers (Buffers): names lowercased, hop-by-hop, `Connection`-named and
+ * identity fields (`Server`, `X-Powered-By`…) removed. Returns the list and
+ * the index of `location`'s value (-1 when none), for rewriting.
+ */
+export function clientResponseHeaders (raw: readonly Buffer[]): { headers: string[], location: number } {
+  const headers: string[] = []
+  let connection: string | undefined
+  let location = -1
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase()
+    const value = raw[i + 1]!.toString('latin1')
+    if (RESPONSE_SKIP.has(name)) {
+      if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`
+      continue
+    }
+    if (name === 'location') location = headers.length + 1
+    headers.push(name, value)
+  }
+  const tokens = connectionTokens(connection)
+  if (tokens !== undefined) {
+    for (let i = headers.length - 2; i >= 0; i -= 2) {
+      if (tokens.has(headers[i] as string)) {
+        headers.splice(i, 2)
+        if (location > i) location -= 2
+        else if (location === i + 1) location = -1
+      }
+    }
+  }
+  return { headers, location }
+}

@@ -18,14 +18,15 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyRateLimit from '@fastify/rate-limit'
-import createError from '@fastify/error'
 import type { Redis } from 'ioredis'
 import { ConfigError } from '../../lib/validate.js'
-import { toErrorBody } from '../proxy/errors.js'
+import { toErrorBody } from '../../lib/errors.js'
 import { compileKey } from './key.js'
 import { createRateLimitRedis, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
 
-export const RateLimitedError = createError('SWITCHYARD_RATE_LIMITED', 'Too many requests, retry later', 429)
+import { RateLimitedError } from './errors.js'
+
+export { RateLimitedError }
 
 /** Prefix of the counters' Redis keys. */
 export const REDIS_NAMESPACE = 'switchyard-rl:'
@@ -50,9 +51,27 @@ export interface RateLimitsOptions {
   redisOptions?: RateLimitRedisOptions | undefined
 }
 
+/** What one limit decided for one request. */
+export interface RateLimitDecision {
+  isAllowed: boolean
+  isExceeded: boolean
+  max: number
+  remaining: number
+  /** ms left in the window; 0 when the store failed (Redis down) and the request passed unlimited. */
+  ttl: number
+  ttlInSeconds: number
+}
+
+/** `(request) => decision` of one limit (`@fastify/rate-limit`'s `createRateLimit`). */
+export type RateLimiter = (request: FastifyRequest) => Promise<RateLimitDecision>
+
 export interface RateLimits {
   /** An onRequest hook enforcing `rule`; `scope` separates its counters from other limits (e.g. the route prefix). */
   createHook: (rule: RateLimitRule, scope: string, field?: string) => onRequestHookHandler
+  /** The limiter of `rule` (used by the chain's rate-limit link). */
+  createLimiter: (rule: RateLimitRule, scope: string, field?: string) => RateLimiter
+  /** The app-wide limit (a root onRequest hook: it counts every request of the app, before the routes' chains). */
+  readonly global: RateLimiter | undefined
 }
 
 declare module 'fastify' {
@@ -82,11 +101,16 @@ const rateLimitsPlugin: FastifyPluginAsync<RateLimitsOptions> = async (fastify, 
     ...(redis !== undefined ? { redis } : {})
   })
 
+  const createLimiter = (rule: RateLimitRule, scope: string, field = 'rateLimit'): RateLimiter => limiterOf(fastify, checkRule(rule, field), scope, field)
+  const global = options.global === undefined ? undefined : createLimiter(options.global, 'global', 'global')
   const limits: RateLimits = {
-    createHook: (rule, scope, field = 'rateLimit') => createLimitHook(fastify, checkRule(rule, field), scope, field)
+    createHook: (rule, scope, field = 'rateLimit') => hookOf(createLimiter(rule, scope, field)),
+    createLimiter,
+    global
   }
   fastify.decorate('switchyardRateLimits', limits)
-  if (options.global !== undefined) fastify.addHook('onRequest', limits.createHook(options.global, 'global', 'global'))
+  // The app-wide limit counts every request, gateway routes and 404s included, before any route's chain.
+  if (global !== undefined) fastify.addHook('onRequest', hookOf(global))
 }
 
 function checkRule (rule: RateLimitRule, field: string): RateLimitRule {
@@ -97,14 +121,17 @@ function checkRule (rule: RateLimitRule, field: string): RateLimitRule {
 
 const RATE_LIMITED_BODY = toErrorBody(new RateLimitedError())
 
-function createLimitHook (fastify: FastifyInstance, rule: RateLimitRule, scope: string, field: string): onRequestHookHandler {
+function limiterOf (fastify: FastifyInstance, rule: RateLimitRule, scope: string, field: string): RateLimiter {
   const keyOf = compileKey(rule.key, `${field}.key`, (ip) => fastifyRateLimit.normalizeIP(ip))
   const prefix = scope + '|'
-  const limiter = fastify.createRateLimit({
+  return fastify.createRateLimit({
     max: rule.max,
     timeWindow: rule.windowMs,
     keyGenerator: (request) => prefix + keyOf(request)
-  })
+  }) as unknown as RateLimiter
+}
+
+function hookOf (limiter: RateLimiter): onRequestHookHandler {
   return function rateLimit (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     limiter(request).then((result) => {
       if (result.isAllowed) {
@@ -137,15 +164,11 @@ export const rateLimits = fp(rateLimitsPlugin, {
 })
 export default rateLimits
 
-/**
- * The onRequest hook of a route's own limit, for a `switchyard-proxy` scope.
- * Uses the app's `switchyard-rate-limit` (and so its store) when registered;
- * otherwise registers one in the scope (memory store).
- */
-export async function createRouteRateLimitHook (fastify: FastifyInstance, rule: RateLimitRule, scope: string): Promise<onRequestHookHandler> {
+/** Register `switchyard-rate-limit` (memory store) on `fastify` unless it is there: a route's own limit needs it. */
+export async function ensureRateLimits (fastify: FastifyInstance): Promise<void> {
   if (!fastify.hasDecorator('switchyardRateLimits')) await fastify.register(rateLimits, {})
-  return fastify.switchyardRateLimits.createHook(rule, 'route:' + scope)
 }
 
+export { createRateLimitLink } from './link.js'
 export { compileKey, type RateLimitKeySpec } from './key.js'
 export { createRateLimitRedis, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'

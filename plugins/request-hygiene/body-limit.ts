@@ -4,8 +4,6 @@
  * length (chunked) are counted while they stream (`DeferredBody`, forwarder).
  */
 import type { IncomingMessage } from 'node:http'
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
-import { BodyTooLargeError, toErrorBody } from '../proxy/errors.js'
 
 /** Default largest request body a route forwards: 10 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024
@@ -32,17 +30,4 @@ export function discardRestOfBody (request: IncomingMessage, graceMs = DISCARD_G
 export function declaresTooLong (contentLength: string | undefined, limit: number): boolean {
   // llhttp has already refused malformed or conflicting lengths (400), so this is digits.
   return contentLength !== undefined && contentLength.length >= 1 && Number(contentLength) > limit
-}
-
-/** onRequest hook of a route scope: 413 (and close the connection) when the declared length is over `limit`. */
-export function createBodyLimitHook (limit: number): onRequestHookHandler {
-  const body = toErrorBody(new BodyTooLargeError())
-  return function bodyLimit (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    if (declaresTooLong(request.headers['content-length'], limit)) {
-      reply.code(413).type('application/json').send(body)
-      discardRestOfBody(request.raw)
-      return
-    }
-    done()
-  }
 }

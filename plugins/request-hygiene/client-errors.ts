@@ -7,7 +7,7 @@
  * a request reaches a route, so nothing reaches a backend.
  */
 import type { Socket } from 'node:net'
-import { toErrorBody } from '../proxy/errors.js'
+import { toErrorBody } from '../../lib/errors.js'
 
 interface ClientError extends Error {
   code?: string

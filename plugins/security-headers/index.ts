@@ -1,10 +1,11 @@
 /**
- * `switchyard-security-headers`: the response-filter link that sets security
- * headers with @fastify/helmet on every response of the gateway (proxied,
- * cached, or its own errors):
+ * `switchyard-security-headers`: security headers on every response of the
+ * gateway (proxied, cached, or its own errors) — on gateway routes as the
+ * chain's `security headers` response filter (link.ts), on an app's own
+ * routes as an onSend hook:
  *   - helmet's headers, with gateway defaults (policy.ts), CSP only when given;
- *   - the gateway's value wins over a backend's header of the same name,
- *     except for the names listed in `backendWins`;
+ *   - a backend's own value of a header wins (the gateway's are defaults for
+ *     responses that lack them), unless `backendWins` lists other names;
  *   - `Strict-Transport-Security` only on requests that came over TLS
  *     (`request.protocol`, which honours a trusted proxy's X-Forwarded-Proto).
  * `Server` and `X-Powered-By` of backends never pass: the forwarder strips
@@ -22,12 +23,17 @@ import fp from 'fastify-plugin'
 import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { ConfigError } from '../../lib/validate.js'
+import type { SecurityHeaderSettings } from './link.js'
 import { DEFAULT_HSTS_MAX_AGE_SECONDS, gatewayHelmetOptions, helmetHeaders, hstsValue, type HstsOptions } from './policy.js'
 
 export interface SecurityHeadersOptions {
   /** A Content-Security-Policy header value to send (`"default-src 'self'"`). Default: none. */
   csp?: string
-  /** Header names (lowercase) for which a backend's own value wins over the gateway's. Default: none. */
+  /**
+   * Header names (lowercase) for which a backend's own value wins over the
+   * gateway's; the gateway's value wins for the others. Default: every
+   * header (the gateway's values are defaults for responses that lack them).
+   */
   backendWins?: string[]
   /** HSTS over TLS: `false` for none, or its parameters. Default: one year, includeSubDomains. */
   hsts?: HstsOptions | false
@@ -43,12 +49,14 @@ const securityHeadersPlugin: FastifyPluginAsync<SecurityHeadersOptions> = async 
     throw new ConfigError(cspField, 'must be a Content-Security-Policy value')
   }
   const helmetOptions = gatewayHelmetOptions(options.csp, cspField)
-  const backendWins = new Set((options.backendWins ?? []).map((name) => String(name).toLowerCase()))
   const headers = helmetHeaders(helmetOptions, cspField)
+  const backendWins = new Set(options.backendWins === undefined ? [...headers.map(([name]) => name), 'strict-transport-security'] : options.backendWins.map((name) => String(name).toLowerCase()))
   // Split once: headers the gateway always sets, and those a backend's own value may keep.
   const ours = headers.filter(([name]) => !backendWins.has(name))
   const fallbacks = headers.filter(([name]) => backendWins.has(name))
   const hsts = options.hsts === false ? undefined : hstsValue(options.hsts ?? { maxAgeSeconds: DEFAULT_HSTS_MAX_AGE_SECONDS })
+  const settings: SecurityHeaderSettings = { ours, fallbacks, hsts, hstsBackendWins: backendWins.has('strict-transport-security') }
+  fastify.decorate('switchyardSecurityHeaders', settings)
 
   if (options.replyHelmet === true) {
     // (helmet's ESM and CJS typings are distinct types of the same options.)
@@ -76,10 +84,17 @@ const securityHeadersPlugin: FastifyPluginAsync<SecurityHeadersOptions> = async 
   })
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    switchyardSecurityHeaders: SecurityHeaderSettings
+  }
+}
+
 /** Register before the routes: `app.register(securityHeaders, { csp: "default-src 'self'" })`. */
 export const securityHeaders = fp(securityHeadersPlugin, {
   fastify: '5.x',
   name: 'switchyard-security-headers'
 })
 export default securityHeaders
+export { createSecurityHeadersLink, type SecurityHeaderSettings } from './link.js'
 export { gatewayHelmetOptions, parseCsp, helmetHeaderNames, hstsValue, DEFAULT_HSTS_MAX_AGE_SECONDS, type HstsOptions } from './policy.js'

@@ -1,26 +1,27 @@
 /**
- * The sticky link of a route's chain, in two halves:
+ * The sticky link of the chain (after the cache, before the balancer), in
+ * two halves:
  *
- * - request (onRequest, after the route created `request.switchyard`, before
- *   the balancer link): verifies the route's cookie and writes
- *   `exchange.preferred` (the pinned target) and `exchange.stickyCookie`
- *   (what the cookie was). The balancer link uses the pinned target while it
- *   may serve (healthy, not ejected; draining allowed), else balances.
- * - response (called by the forwarder when a target's response headers
- *   arrived, so after any retry/failover): appends a `Set-Cookie` naming the
- *   target that served, unless it is the validly pinned one, and counts
- *   hits, pins, re-pins and rejected cookies on the pool.
+ * - request: verifies the route's cookie and writes `exchange.preferred`
+ *   (the pinned target) and, in its slot, what the cookie was. The balancer
+ *   link uses the pinned target while it may serve (healthy, not ejected;
+ *   draining allowed), else balances.
+ * - response (upstream responses only, so after any retry/failover; cache
+ *   hits and the gateway's own errors set no cookie): adds a `Set-Cookie`
+ *   naming the target that served, unless it is the validly pinned one, and
+ *   counts hits, pins, re-pins and rejected cookies on the pool.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { Exchange } from '../../lib/exchange.js'
+import type { Link, LinkFactory } from '../../lib/link.js'
+import type { TrustFunction } from '../../lib/trust.js'
 import type { Pool } from '../pools/index.js'
-import type { Exchange } from '../proxy/exchange.js'
-import type { TrustFunction } from '../proxy/trust.js'
-import { readCookie } from '../pools/hash-key.js'
+import { readCookie, cookieValues } from '../../lib/cookies.js'
 import { StickyCookieCodec } from './codec.js'
 import { ConfigError } from '../../lib/validate.js'
-import { cookieValues, createCookieSerializer, type SameSite, type StickyCookieSerializer } from './cookie.js'
+import { createCookieSerializer, type SameSite, type StickyCookieSerializer } from './cookie.js'
 
-/** `exchange.stickyCookie`: what the request's sticky cookie was. */
+/** What the request's sticky cookie was (the link's slot; none: no cookie). */
 export const STICKY_NONE = 0
 /** Valid, naming a target of the pool. */
 export const STICKY_VALID = 1
@@ -48,17 +49,20 @@ export interface StickyLinkOptions {
   secret: string | Buffer
   /** Peers whose `X-Forwarded-Proto` is believed (for `Secure`). */
   trust: TrustFunction
+  /** Slot of the exchange where the link keeps what the cookie was. */
+  slot: number
   /** The pool's sticky config. Default `pool.config.sticky`. */
   config?: StickyConfig
 }
 
-export interface StickyLink {
-  onRequest: (request: FastifyRequest, reply: FastifyReply, done: () => void) => void
-  onUpstreamResponse: (request: FastifyRequest, reply: FastifyReply, exchange: Exchange) => void
+/** The chain's factory: a sticky link on routes whose pool has `sticky`. */
+export const createStickyLink: LinkFactory = (app: FastifyInstance, route) => {
+  if (route.pool.config.sticky === undefined) return undefined
+  return stickyLink({ pool: route.pool, prefix: route.prefix, secret: app.switchyard.stickySecret, trust: route.trust, slot: route.allocateSlot() })
 }
 
-export function createStickyLink (options: StickyLinkOptions): StickyLink {
-  const { pool, trust } = options
+export function stickyLink (options: StickyLinkOptions): Link {
+  const { pool, trust, slot } = options
   const config = options.config ?? pool.config.sticky
   if (config === undefined) throw new ConfigError(`pools.${pool.name}.sticky`, 'is required for a sticky link')
   const name = config.cookie
@@ -82,42 +86,40 @@ export function createStickyLink (options: StickyLinkOptions): StickyLink {
   const counters = pool.stickyCounters
 
   /** Pin `exchange` to the target `value` names; `false` when the value is of no use. */
-  function accept (exchange: Exchange, value: string): boolean {
+  function accept (exchange: Exchange, slots: unknown[], value: string): boolean {
     const decoded = codec.decode(value, exchange.startedAt)
     if (decoded === undefined) {
-      if (exchange.stickyCookie === STICKY_NONE) exchange.stickyCookie = STICKY_REJECTED
+      if (slots[slot] === undefined) slots[slot] = STICKY_REJECTED
       return false
     }
     const target = pool.findTarget(decoded.targetId)
     if (target === undefined) {
-      exchange.stickyCookie = STICKY_UNKNOWN_TARGET
+      slots[slot] = STICKY_UNKNOWN_TARGET
       return false
     }
     exchange.preferred = target
-    exchange.stickyCookie = refreshAfterSeconds > 0 && exchange.startedAt / 1000 - decoded.issuedAt > refreshAfterSeconds
+    slots[slot] = refreshAfterSeconds > 0 && exchange.startedAt / 1000 - decoded.issuedAt > refreshAfterSeconds
       ? STICKY_REFRESH
       : STICKY_VALID
     return true
   }
 
-  function onRequest (request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-    const exchange = request.switchyard
-    const header = request.headers.cookie
-    if (exchange !== null && header !== undefined) {
-      const first = readCookie(header, name)
-      if (first !== undefined && !accept(exchange, first)) {
-        // Cookies of the same name from other paths (e.g. a `/` route's) come after the most specific one.
-        const values = cookieValues(header, name)
-        for (let i = 1; i < values.length; i++) if (accept(exchange, values[i] as string)) break
-      }
+  function request (exchange: Exchange): void {
+    const header = exchange.headers.cookie
+    if (header === undefined) return
+    const slots = exchange.slots as unknown[]
+    const first = readCookie(header, name)
+    if (first !== undefined && !accept(exchange, slots, first)) {
+      // Cookies of the same name from other paths (e.g. a `/` route's) come after the most specific one.
+      const values = cookieValues(header, name)
+      for (let i = 1; i < values.length; i++) if (accept(exchange, slots, values[i] as string)) break
     }
-    done()
   }
 
-  function onUpstreamResponse (request: FastifyRequest, reply: FastifyReply, exchange: Exchange): void {
+  function response (exchange: Exchange): void {
     const target = exchange.target
-    if (target === undefined) return
-    const state = exchange.stickyCookie
+    if (!exchange.fromUpstream || target === undefined) return
+    const state = (exchange.slots as unknown[])[slot] ?? STICKY_NONE
     if (target === exchange.preferred) {
       counters.hits++
       if (state !== STICKY_REFRESH) return
@@ -128,18 +130,18 @@ export function createStickyLink (options: StickyLinkOptions): StickyLink {
     } else {
       counters.pins++
     }
-    reply.header('set-cookie', serialize(codec.encode(target.id, Date.now()), isSecure(request, trust)))
+    exchange.addResponseHeader('set-cookie', serialize(codec.encode(target.id, Date.now()), isSecure(exchange, trust)))
   }
 
-  return { onRequest, onUpstreamResponse }
+  return { request, response }
 }
 
 /** HTTPS to the client: a TLS connection, or `X-Forwarded-Proto: https` from a trusted proxy. */
-export function isSecure (request: FastifyRequest, trust: TrustFunction): boolean {
-  const socket = request.raw.socket as { encrypted?: boolean, remoteAddress?: string } | null
+export function isSecure (exchange: Pick<Exchange, 'req' | 'headers'>, trust: TrustFunction): boolean {
+  const socket = exchange.req.socket as { encrypted?: boolean, remoteAddress?: string } | null
   if (socket === null) return false
   if (socket.encrypted === true) return true
-  const proto = request.headers['x-forwarded-proto']
+  const proto = exchange.headers['x-forwarded-proto']
   if (proto === undefined || socket.remoteAddress === undefined || !trust(socket.remoteAddress, 0)) return false
   const value = Array.isArray(proto) ? proto[0] ?? '' : proto
   const comma = value.indexOf(',')

@@ -18,7 +18,7 @@ t.test('the CLI starts the gateway from --config and forwards', async (t) => {
   t.teardown(async () => { child.kill('SIGKILL'); await backend.stop() })
   let out = ''
   child.stdout.on('data', (c: Buffer) => { out += c.toString() })
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + 30_000
   let port: string | undefined
   while (port === undefined && Date.now() < deadline && child.exitCode === null) {
     for (const line of out.split('\n')) {

@@ -3,7 +3,7 @@
  * floor of 10 per second of window, and the window slides.
  */
 import t from 'tap'
-import { RetryBudget } from '../../plugins/health/retry-budget.js'
+import { RetryBudget } from '../../plugins/pools/retry-budget.js'
 
 const spend = (budget: RetryBudget, now: number): number => {
   let n = 0

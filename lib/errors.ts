@@ -38,7 +38,7 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout'
 }
 
-interface ErrorLike {
+export interface ErrorLike {
   statusCode?: number
   status?: number
   code?: string
