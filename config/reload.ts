@@ -155,6 +155,8 @@ export class ConfigReloader {
       routes = 'not applied: this build registers routes at start, so route changes need a restart'
       next = { ...next, routes: this.running.routes }
     }
+    // Removed pools: nothing new reaches them now that the routes are swapped; they finish and close.
+    registry.retire(plan)
     this.running = structuredClone(next)
     this.versionNumber++
     this.loadedAtMs = Date.now()

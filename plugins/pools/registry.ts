@@ -11,6 +11,13 @@ import { Pool, type PoolOptions } from './pool.js'
 import type { BalancerName } from './balancers/index.js'
 import type { PoolConfig } from './options.js'
 
+/**
+ * How long a removed pool still accepts work after `retire` is asked for: a
+ * request that matched an old route just before the routes were swapped
+ * still reaches its pool. Then its connections close once idle.
+ */
+export const RETIRE_GRACE_MS = 1_000
+
 /** What a new config does to the pools, built by `plan` and carried out by `apply`. */
 export interface PoolsPlan {
   /** New pools, built but not started. */
@@ -35,6 +42,7 @@ export class PoolRegistry {
   private readonly listeners: Array<(change: PoolsChange) => void> = []
   /** Removed pools still finishing their requests (closed at once if the app closes). */
   private readonly retiring = new Set<Pool>()
+  private readonly retireTimers = new Set<NodeJS.Timeout>()
 
   constructor (configs: Record<string, PoolConfig>, options: PoolOptions | BalancerName = {}) {
     this.poolOptions = typeof options === 'string' ? { defaultBalancer: options } : options
@@ -116,13 +124,17 @@ export class PoolRegistry {
     for (const pool of plan.added) pool.close().catch(() => {})
   }
 
-  /** Carry out `plan`; new host names are resolved before this resolves. */
+  /**
+   * Carry out `plan`; new host names are resolved before this resolves.
+   * Removed pools leave the registry (a lookup by name no longer finds them)
+   * but keep serving whoever still holds them: call `retire` once nothing
+   * new can reach them (the routes are swapped).
+   */
   async apply (plan: PoolsPlan): Promise<PoolsChange> {
     const change: PoolsChange = { added: plan.added, changed: [], removed: plan.removed }
     for (const pool of plan.removed) {
       this.pools.delete(pool.name)
       this.retiring.add(pool)
-      pool.retire().catch(() => {}).finally(() => { this.retiring.delete(pool) })
     }
     for (const { pool, config } of plan.changed) {
       const previous = pool.config
@@ -136,7 +148,25 @@ export class PoolRegistry {
     return change
   }
 
+  /**
+   * Retire the pools `plan` removed, `graceMs` from now: no new work, then
+   * their connections close once their requests are done.
+   */
+  retire (plan: PoolsPlan, graceMs = RETIRE_GRACE_MS): void {
+    if (plan.removed.length === 0) return
+    const timer = setTimeout(() => {
+      this.retireTimers.delete(timer)
+      for (const pool of plan.removed) {
+        pool.retire().catch(() => {}).finally(() => { this.retiring.delete(pool) })
+      }
+    }, graceMs)
+    timer.unref()
+    this.retireTimers.add(timer)
+  }
+
   async close (): Promise<void> {
+    for (const timer of this.retireTimers) clearTimeout(timer)
+    this.retireTimers.clear()
     await Promise.all([...this.pools.values(), ...this.retiring].map((pool) => pool.close()))
   }
 }

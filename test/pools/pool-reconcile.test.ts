@@ -3,7 +3,7 @@
  * pool keeps the Target objects that stay (same id or URL) and its Agent
  * when connection options stay; a new algorithm gets a new balancer;
  * `plan` has no side effect and refuses a config it cannot build;
- * `apply` adds, reconfigures and retires.
+ * `apply` adds and reconfigures, `retire` closes the removed pools.
  */
 import t from 'tap'
 import { PoolRegistry } from '../../plugins/pools/index.js'
@@ -45,10 +45,10 @@ t.test('a changed pool keeps its targets, balancer and Agent when it can', async
   t.ok(two.draining, 'the removed target drains')
 })
 
-t.test('plan builds without side effects and refuses what it cannot build; apply retires removed pools', async (t) => {
+t.test('plan builds without side effects and refuses what it cannot build; removed pools are retired', async (t) => {
   const registry = new PoolRegistry(configs({ keep: { targets: ['http://127.0.0.1:20001'] }, gone: { targets: ['http://127.0.0.1:20002'] } }))
   t.teardown(async () => { await registry.close() })
-  t.throws(() => registry.plan(configs({ keep: { targets: ['http://127.0.0.1:20001'] }, bad: { targets: ['http://127.0.0.1:20003'], tls: { ca: '/nonexistent/ca.pem' } } })),
+  t.throws(() => registry.plan(configs({ keep: { targets: ['http://127.0.0.1:20001'] }, bad: { targets: ['http://127.0.0.1:20003'], tls: { ca: '/nonexistent/ca.pem', rejectUnauthorized: true } } })),
     { name: 'ConfigError', field: 'pools.bad.tls.ca' })
   t.same(registry.names(), ['keep', 'gone'], 'a refused plan changed nothing')
 
@@ -58,6 +58,10 @@ t.test('plan builds without side effects and refuses what it cannot build; apply
   const gone = registry.get('gone')
   await registry.apply(plan)
   t.same(registry.names(), ['keep', 'fresh'])
-  t.ok(gone?.isClosed, 'the removed pool takes no new work')
+  t.notOk(gone?.isClosed, 'a removed pool still serves whoever holds it until it is retired')
+  registry.retire(plan, 10)
+  const deadline = Date.now() + 2000
+  while (gone?.isClosed !== true && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.ok(gone?.isClosed, 'retired: the removed pool takes no new work')
   t.ok(gone?.targets.every((target) => target.draining), 'its targets drain')
 })
