@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, type GatewayConfig, type Env } from './config/index.js'
-import { reloadTargets } from './config/reload.js'
 import { ConfigError } from './lib/validate.js'
 import { pools } from './plugins/pools/index.js'
 import { adminListener, adminAddress } from './plugins/admin/index.js'
@@ -24,6 +23,16 @@ import { proxyProtocol } from './plugins/proxy-protocol/index.js'
 import { startDemoBackends, type DemoBackends } from './demo/backends.js'
 import { readWorkers } from './config/env.js'
 import type { ClusterWorkerSide } from './cluster/index.js'
+import { describeConfiguredRoutes } from './config/describe.js'
+import { ConfigReloader, countReloads } from './config/reload.js'
+import { addConfigRoutes } from './config/admin-routes.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The bundled app's whole-config reload (SIGHUP, admin /config). */
+    switchyardConfig: ConfigReloader
+  }
+}
 
 /** How long SIGTERM waits for in-flight requests before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -131,13 +140,40 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // drains Fastify answers 503 (return503OnClosing) before any handler runs.
   if (env.healthRoute !== undefined) app.get(env.healthRoute, async () => ({ status: 'ok' }))
   await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
-  await app.register(adminListener, { port: env.adminPort, host: env.adminHost, ...(env.adminToken !== undefined ? { token: env.adminToken } : {}), listen: options.worker === undefined })
+  await app.register(adminListener, {
+    port: env.adminPort,
+    host: env.adminHost,
+    ...(env.adminToken !== undefined ? { token: env.adminToken } : {}),
+    listen: options.worker === undefined
+  })
   if (cachePlugin !== undefined) await app.register(cachePlugin.cachePurge)
   await app.register(health, { activeChecks: options.worker === undefined })
   if (options.worker !== undefined) await app.register(options.worker.plugin)
   // Layer 4 listeners (config file `tcp`/`udp`) over the same pools and health checks.
   if (config.tcp.length > 0 || config.udp.length > 0) await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
+  wireConfigReload(app, config)
   return app
+}
+
+/**
+ * Whole-config reload: `app.switchyardConfig`, the admin `/config` routes,
+ * `configVersion`/`loadedAt` and the configured routes' settings
+ * in /status, reload counters in /metrics.
+ */
+function wireConfigReload (app: FastifyInstance, config: GatewayConfig): void {
+  const reloader = new ConfigReloader({
+    pools: app.switchyard.pools,
+    env: config.env,
+    initial: config,
+    routes: () => app.switchyard.routes,
+    log: app.log
+  })
+  app.decorate('switchyardConfig', reloader)
+  addConfigRoutes(app.switchyardAdmin, reloader, config.env)
+  app.addStatusSection('configVersion', () => reloader.version)
+  app.addStatusSection('loadedAt', () => reloader.loadedAt)
+  app.addStatusSection('configuredRoutes', () => describeConfiguredRoutes(reloader.current.config.routes))
+  countReloads(app.switchyardMetrics, reloader)
 }
 
 function serverLimits (env: GatewayConfig['env']): ServerLimits {
@@ -180,18 +216,10 @@ export async function startGateway (envVars: Env, buildOptions: BuildOptions = {
       `  curl -s -c /tmp/sy.jar -b /tmp/sy.jar http://127.0.0.1:${port}/sticky/hello   # repeat it: a signed cookie keeps you on one backend\n` +
       `  curl -s ${adminAddress(app)}/status   # pools, targets and their live state`)
   }
-  // SIGHUP re-reads GATEWAY_CONFIG: pools take their new target lists (removed
-  // targets drain); other changes are logged as needing a restart.
+  // SIGHUP re-reads GATEWAY_CONFIG, validates it whole and applies it (or keeps the running one; both are logged).
   const reload = (): void => {
     if (config.env.configPath === undefined) return
-    try {
-      const next = loadConfig(envVars)
-      const summary = reloadTargets(app.switchyard.pools, config, next)
-      app.log.info({ changed: summary.changed }, 'config reloaded: targets updated')
-      if (summary.needsRestart.length > 0) app.log.warn({ needsRestart: summary.needsRestart }, 'config reloaded: some changes need a restart')
-    } catch (err) {
-      app.log.error(`config reload refused, running config kept: ${(err as Error).message}`)
-    }
+    app.switchyardConfig.reloadFile().catch(() => {})
   }
   process.on('SIGHUP', reload)
   const stop = async (): Promise<void> => {

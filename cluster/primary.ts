@@ -14,7 +14,6 @@ import type { FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { pino, type Logger } from 'pino'
 import { loadConfig, type Env, type GatewayConfig } from '../config/index.js'
-import { reloadTargets } from '../config/reload.js'
 import { validateWithSchema } from '../lib/validate.js'
 import { PoolRegistry } from '../plugins/pools/index.js'
 import { PoolsConfigSchema } from '../plugins/pools/options.js'
@@ -139,7 +138,8 @@ class ClusterPrimary {
     if (this.config.env.configPath !== undefined) {
       try {
         const next = loadConfig(this.envVars)
-        reloadTargets(this.pools, this.config, next)
+        // The primary's own copy of the targets (its health checks follow them); workers reload themselves.
+        for (const [name, pool] of Object.entries(next.pools)) this.pools.get(name)?.updateTargets(pool.targets)
         this.config = next
       } catch (err) {
         this.log.error(`config reload refused in the primary, running config kept: ${(err as Error).message}`)

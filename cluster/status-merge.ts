@@ -66,7 +66,11 @@ function mergeTarget (copies: TargetStatus[], health: SharedHealthState | undefi
   let ejectedUntil: string | null = null
   let healthy = true
   let latest = first
+  const responses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }
+  let ejections = 0
   for (const copy of copies) {
+    for (const key of Object.keys(responses) as Array<keyof typeof responses>) responses[key] += copy.responses?.[key] ?? 0
+    ejections += copy.ejections ?? 0
     inFlight += copy.inFlight
     requests += copy.requests
     failures += copy.failures
@@ -93,6 +97,8 @@ function mergeTarget (copies: TargetStatus[], health: SharedHealthState | undefi
     inFlight,
     requests,
     failures,
+    responses,
+    ejections,
     latencyEwmaMs: Math.round(latencyEwmaMs * 10) / 10
   }
 }

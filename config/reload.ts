@@ -1,41 +1,243 @@
 /**
- * Reloading the config file on SIGHUP: what a running gateway can take over
- * without a restart (each pool's targets) and what it can't (pools added or
- * removed, routes, other pool options), which is reported instead.
+ * Whole-config reload (SIGHUP, admin `POST /config/reload`, admin
+ * `PUT /config`). Two phases, like nginx's and Caddy's:
+ *
+ * 1. Validate the whole new config without side effects: the schema, the
+ *    cross-references and every check a start would make (`checkConfig`),
+ *    then build what it needs (`PoolRegistry.plan`: new Pool objects, nothing
+ *    started). Any error → nothing changed; the ConfigError names the field.
+ * 2. Apply: pools are reconciled (`PoolRegistry.apply`; health checks follow
+ *    through its listener), then routes are swapped when the gateway has a
+ *    swappable route table.
+ *
+ * Reloads run one at a time, in the order asked. Each applied one bumps
+ * `version` and `loadedAt`; `reloads` and `failedReloads` count for /metrics.
  */
+import { Counter, type Registry } from 'prom-client'
+import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import type { PoolRegistry } from '../plugins/pools/index.js'
-import type { GatewayConfig } from './index.js'
+import type { RouteDeclarationInput } from '../routes/declarations.js'
+import type { GatewayRouteSet } from '../routes/index.js'
+import { checkConfig } from './check.js'
+import { ConfigFileSchema, readConfigFile, type ConfigFile } from './file.js'
+import { applyEnvDefaults, type GatewayConfig } from './index.js'
+import type { GatewayEnv } from './env.js'
 
-export interface ReloadSummary {
-  /** Per pool whose targets changed: the ids added and removed. */
-  changed: Array<{ pool: string, added: string[], removed: string[] }>
-  /** Differences that need a restart to take effect, in words. */
-  needsRestart: string[]
+/**
+ * The core's swappable route set (`fastify.switchyard.routes`): `compile`
+ * validates and builds routes against the live pools without changing
+ * anything; `table.swap` puts them in at once and returns those that left.
+ */
+export type ReloadableRoutes = Pick<GatewayRouteSet, 'compile' | 'table'>
+
+export interface ReloadLogger {
+  info (obj: object, msg: string): void
+  error (obj: object, msg: string): void
 }
 
-/** Apply `next`'s target lists to the running pools; report what else differs from `current`. */
-export function reloadTargets (pools: PoolRegistry, current: GatewayConfig, next: GatewayConfig): ReloadSummary {
-  const summary: ReloadSummary = { changed: [], needsRestart: [] }
-  for (const name of Object.keys(next.pools)) {
-    if (!pools.has(name)) summary.needsRestart.push(`pool "${name}" added`)
-  }
-  for (const pool of pools) {
-    const wanted = next.pools[pool.name]
-    if (wanted === undefined) {
-      summary.needsRestart.push(`pool "${pool.name}" removed`)
-      continue
-    }
-    if (!sameExceptTargets(current.pools[pool.name], wanted)) summary.needsRestart.push(`options of pool "${pool.name}" changed (only targets reload)`)
-    const { added, removed } = pool.updateTargets(wanted.targets)
-    if (added.length > 0 || removed.length > 0) {
-      summary.changed.push({ pool: pool.name, added: added.map((t) => t.id), removed: removed.map((t) => t.id) })
-    }
-  }
-  if (JSON.stringify(current.routes) !== JSON.stringify(next.routes)) summary.needsRestart.push('routes changed')
-  if (JSON.stringify([current.tcp, current.udp]) !== JSON.stringify([next.tcp, next.udp])) summary.needsRestart.push('tcp/udp listeners changed')
-  return summary
+export interface ConfigReloaderOptions {
+  pools: PoolRegistry
+  env: GatewayEnv
+  /** The config the gateway started with. */
+  initial: Pick<GatewayConfig, 'pools' | 'routes'>
+  /** The route table, when the gateway has one that can be swapped. */
+  routes?: () => ReloadableRoutes | undefined
+  log: ReloadLogger
 }
 
-function sameExceptTargets (a: object | undefined, b: object): boolean {
-  return JSON.stringify({ ...a, targets: undefined }) === JSON.stringify({ ...b, targets: undefined })
+/** What an applied reload changed. */
+export interface ReloadResult {
+  configVersion: number
+  loadedAt: string
+  source: string
+  pools: { added: string[], changed: string[], removed: string[] }
+  /** Per pool whose target list changed: the target ids added and removed. */
+  targets: Array<{ pool: string, added: string[], removed: string[] }>
+  /** `replaced`, `unchanged`, or why route changes wait for a restart. */
+  routes: string
+}
+
+/** What `/config` shows. */
+export interface RunningConfig {
+  configVersion: number
+  loadedAt: string
+  source: string
+  config: ConfigFile
+}
+
+export class ConfigReloader {
+  private readonly options: ConfigReloaderOptions
+  private running: ConfigFile
+  private versionNumber = 1
+  private loadedAtMs = Date.now()
+  private sourceName: string
+  private queue: Promise<unknown> = Promise.resolve()
+  /** Reloads applied / refused since start. */
+  reloads = 0
+  failedReloads = 0
+
+  constructor (options: ConfigReloaderOptions) {
+    this.options = options
+    this.running = structuredClone({ pools: options.initial.pools, routes: options.initial.routes }) as ConfigFile
+    this.sourceName = options.env.configPath ?? (options.env.upstreams !== undefined ? 'GATEWAY_UPSTREAMS' : 'built-in')
+  }
+
+  get version (): number {
+    return this.versionNumber
+  }
+
+  get loadedAt (): string {
+    return new Date(this.loadedAtMs).toISOString()
+  }
+
+  /** The running config (pools and routes as given, environment defaults applied). */
+  get current (): RunningConfig {
+    return { configVersion: this.versionNumber, loadedAt: this.loadedAt, source: this.sourceName, config: structuredClone(this.running) }
+  }
+
+  /** Re-read GATEWAY_CONFIG and apply it. Rejects with a ConfigError (nothing changed) when it is invalid. */
+  async reloadFile (): Promise<ReloadResult> {
+    return await this.serialize(async () => {
+      const path = this.options.env.configPath
+      if (path === undefined) throw new ConfigError('GATEWAY_CONFIG', 'is not set: there is no config file to re-read (use PUT /config)')
+      return await this.apply(() => readConfigFile(path), 'GATEWAY_CONFIG', path)
+    })
+  }
+
+  /** Apply a config given whole (`PUT /config`), of the config file's shape. */
+  async replace (body: unknown, source = 'PUT /config'): Promise<ReloadResult> {
+    return await this.serialize(async () => await this.apply(() => {
+      const parsed = validateWithSchema(ConfigFileSchema, structuredClone(body), 'config')
+      return { ...parsed, routes: parsed.routes ?? [], tcp: parsed.tcp ?? [], udp: parsed.udp ?? [] }
+    }, 'config', source))
+  }
+
+  private async serialize<T> (task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task)
+    this.queue = run.catch(() => {})
+    return await run
+  }
+
+  private async apply (read: () => ConfigFile, root: string, source: string): Promise<ReloadResult> {
+    const { pools: registry, log } = this.options
+    let next: ConfigFile
+    let plan
+    try {
+      next = read()
+      applyEnvDefaults(next.pools, this.options.env)
+      const checked = checkConfig(next, root)
+      const table = this.options.routes?.()
+      if (table === undefined) this.refuseRemovingRoutedPools(checked.pools, root)
+      plan = registry.plan(checked.pools)
+      // Routes compile against the pools they will see (new ones staged); the result is only a check.
+      if (table !== undefined) {
+        const built = plan
+        try {
+          for (const entry of registry.withStaged(built, () => table.compile(next.routes, `${root}.routes`))) entry.close()
+        } catch (err) {
+          registry.discard(built)
+          throw err
+        }
+      }
+    } catch (err) {
+      this.failedReloads++
+      const message = err instanceof ConfigError ? err.message : `${root} could not be applied: ${(err as Error).message}`
+      log.error({ source, field: err instanceof ConfigError ? err.field : undefined }, `config reload refused, running config kept: ${message}`)
+      throw err instanceof ConfigError ? err : new ConfigError(root, `could not be applied: ${(err as Error).message}`)
+    }
+    const targetsBefore = new Map([...registry].map((pool) => [pool.name, new Set(pool.targets)]))
+    const change = await registry.apply(plan)
+    let routes = 'unchanged'
+    const routesChanged = JSON.stringify(next.routes) !== JSON.stringify(this.running.routes)
+    const table = this.options.routes?.()
+    if (table !== undefined) {
+      // Compiled again now that the pools have their new config (sticky settings, …), then swapped in at once.
+      this.swapRoutes(table, next.routes, root)
+      routes = routesChanged ? 'replaced' : 'recompiled'
+    } else if (routesChanged) {
+      routes = 'not applied: this build registers routes at start, so route changes need a restart'
+      next = { ...next, routes: this.running.routes }
+    }
+    // Removed pools: nothing new reaches them now that the routes are swapped; they finish and close.
+    registry.retire(plan)
+    this.running = structuredClone(next)
+    this.versionNumber++
+    this.loadedAtMs = Date.now()
+    this.sourceName = source
+    this.reloads++
+    const targets: ReloadResult['targets'] = []
+    for (const pool of registry) {
+      const before = targetsBefore.get(pool.name)
+      if (before === undefined) continue
+      const now = new Set(pool.targets)
+      const added = pool.targets.filter((t) => !before.has(t)).map((t) => t.id)
+      const removed = [...before].filter((t) => !now.has(t)).map((t) => t.id)
+      if (added.length > 0 || removed.length > 0) targets.push({ pool: pool.name, added, removed })
+    }
+    const result: ReloadResult = {
+      configVersion: this.versionNumber,
+      loadedAt: this.loadedAt,
+      source,
+      pools: { added: change.added.map((p) => p.name), changed: change.changed.map((c) => c.pool.name), removed: change.removed.map((p) => p.name) },
+      targets,
+      routes
+    }
+    log.info(result, `config reloaded: version ${this.versionNumber}`)
+    return result
+  }
+
+  /** New routes in, old ones out and closed; a route that stays (same prefix) keeps its counters. */
+  private swapRoutes (table: ReloadableRoutes, routes: RouteDeclarationInput[], root: string): void {
+    const entries = table.compile(routes, `${root}.routes`)
+    const before = new Map(table.table.entries.map((entry) => [entry.prefix, entry]))
+    for (const entry of entries) {
+      const old = before.get(entry.prefix)
+      if (old !== undefined) Object.assign(entry.stats, old.stats)
+    }
+    for (const left of table.table.swap(entries)) left.close()
+  }
+
+  /** Without a swappable route table the running routes stay: a pool they use may not go. */
+  private refuseRemovingRoutedPools (pools: Record<string, unknown>, root: string): void {
+    for (const route of this.running.routes) {
+      if (!(route.pool in pools)) {
+        throw new ConfigError(`${root}.pools`, `must keep pool "${route.pool}": the running route "${route.path}" uses it (route changes need a restart in this build)`)
+      }
+    }
+  }
+}
+
+/** `switchyard_config_reloads_total{result="applied"|"refused"}` in `registry`, read from `reloader` at scrape time. */
+export function countReloads (registry: Registry, reloader: ConfigReloader): void {
+  const counter: Counter<'result'> = new Counter({
+    name: 'switchyard_config_reloads_total',
+    help: 'Whole-config reloads, applied and refused (invalid config)',
+    labelNames: ['result'],
+    registers: [registry],
+    collect () {
+      counter.reset()
+      counter.inc({ result: 'applied' }, reloader.reloads)
+      counter.inc({ result: 'refused' }, reloader.failedReloads)
+    }
+  })
+}
+
+const REDACTED = '[redacted]'
+
+/** The environment as `/config` shows it: tokens and secrets replaced, passwords cut out of URLs. */
+export function redactEnv (env: GatewayEnv): Record<string, unknown> {
+  return {
+    ...env,
+    adminToken: env.adminToken === undefined ? undefined : REDACTED,
+    stickySecret: env.stickySecret === undefined ? undefined : REDACTED,
+    redisUrl: env.redisUrl === undefined ? undefined : redactUrlPassword(env.redisUrl)
+  }
+}
+
+/** `redis://user:secret@host` → `redis://user:[redacted]@host`. */
+export function redactUrlPassword (url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_all, scheme: string, credentials: string) => {
+    const colon = credentials.indexOf(':')
+    return colon === -1 ? `${scheme}${REDACTED}@` : `${scheme}${credentials.slice(0, colon)}:${REDACTED}@`
+  })
 }

@@ -1,6 +1,7 @@
 /**
  * The `/status` document: pools, targets and their live state. Addresses
  * appear here only — the admin listener is loopback and token-protected.
+ * Also rendered as HTML by the status page (`page.ts`).
  */
 import type { PoolRegistry, Target } from '../pools/index.js'
 import type { StickyCounters } from '../pools/pool.js'
@@ -9,6 +10,10 @@ import type { L4ListenerStatus, L4StatusSource } from '../../lib/l4-status.js'
 export interface TargetStatus {
   id: string
   url: string
+  /** `Host` sent upstream (the configured `name:port` for a target by host name). */
+  host: string
+  /** The configured host name this target is one address of; null for an address literal. */
+  hostName: string | null
   weight: number
   condition: string
   reason: string
@@ -17,39 +22,65 @@ export interface TargetStatus {
   healthy: boolean
   /** Out by outlier detection until this time (ISO), or null. */
   ejectedUntil: string | null
+  /** Times outlier detection ejected the target. */
+  ejections: number
   draining: boolean
   /** Transport failures (and 5xx with `outlier.on5xx`) since the last good response. */
   consecutiveFailures: number
   inFlight: number
   requests: number
   failures: number
+  /** Upstream responses by status class. */
+  responses: { '1xx': number, '2xx': number, '3xx': number, '4xx': number, '5xx': number }
   latencyEwmaMs: number
+  /** Last active health check (ISO) and its result (`ok` or why it failed); null without checks. */
+  lastCheckAt: string | null
+  lastCheckResult: string | null
+}
+
+export interface HostStatus {
+  /** The configured host name. */
+  hostname: string
+  /** Its last good addresses (kept while lookups fail). */
+  addresses: readonly string[]
+  resolvedAt: string | null
+  /** Error of the last lookup when it failed, else null. */
+  error: string | null
 }
 
 export interface PoolStatus {
   name: string
   balancer: string
   targets: TargetStatus[]
+  /** Host-name targets and what they resolve to (pools that have some). */
+  hosts?: HostStatus[]
   /** Sticky-session counters (pools with `sticky` only). */
   sticky?: StickyCounters & { cookie: string }
 }
 
 export function describeTarget (target: Target): TargetStatus {
+  const byClass = target.responsesByClass
   return {
     id: target.id,
     url: target.origin,
+    host: target.hostHeader,
+    hostName: target.hostName ?? null,
     weight: target.weight,
     condition: target.condition,
     reason: target.reason,
     since: new Date(target.since).toISOString(),
     healthy: target.healthy,
     ejectedUntil: target.ejectedUntil > Date.now() ? new Date(target.ejectedUntil).toISOString() : null,
+    ejections: target.ejections,
     draining: target.draining,
     consecutiveFailures: target.consecutiveFailures,
     inFlight: target.inFlight,
     requests: target.requests,
     failures: target.failures,
-    latencyEwmaMs: Math.round(target.latencyEwmaMs * 10) / 10
+    responses: { '1xx': byClass[1] ?? 0, '2xx': byClass[2] ?? 0, '3xx': byClass[3] ?? 0, '4xx': byClass[4] ?? 0, '5xx': byClass[5] ?? 0 },
+    latencyEwmaMs: Math.round(target.latencyEwmaMs * 10) / 10,
+    lastCheckAt: target.lastCheckAt > 0 ? new Date(target.lastCheckAt).toISOString() : null,
+    lastCheckResult: target.lastCheckResult ?? null
   }
 }
 
@@ -57,6 +88,15 @@ export function describePools (registry: PoolRegistry): { pools: PoolStatus[] } 
   const pools: PoolStatus[] = []
   for (const pool of registry) {
     const status: PoolStatus = { name: pool.name, balancer: pool.balancer.name, targets: pool.targets.map(describeTarget) }
+    const hosts = pool.hosts
+    if (hosts.length > 0) {
+      status.hosts = hosts.map((h) => ({
+        hostname: h.hostname,
+        addresses: [...h.addresses],
+        resolvedAt: h.resolvedAt > 0 ? new Date(h.resolvedAt).toISOString() : null,
+        error: h.error ?? null
+      }))
+    }
     if (pool.config.sticky !== undefined) status.sticky = { cookie: pool.config.sticky.cookie, ...pool.stickyCounters }
     pools.push(status)
   }

@@ -33,8 +33,8 @@ const USER_AGENT = 'switchyard-health-check'
 export interface HealthCheckerOptions {
   /** Pool name, for logs. */
   poolName: string
-  /** The targets to probe (read at `start`). */
-  targets: readonly Target[]
+  /** The targets to probe, or a function returning them (read at `start`; later changes come through `addTarget`/`removeTarget`). */
+  targets: readonly Target[] | (() => readonly Target[])
   health: HealthCheckConfig
   /** Slow start applied when a target returns (ms, 0 = off). */
   slowStartMs?: number
@@ -69,6 +69,8 @@ interface ProbeState {
   okWhileEjected: number
   /** The target left the pool: no more probes. */
   removed: boolean
+  /** A target added to a running pool: out until its first probe, which alone may put it in. */
+  awaitingFirst: boolean
 }
 
 export class HealthChecker {
@@ -97,15 +99,22 @@ export class HealthChecker {
   start (): void {
     if (this.running) return
     this.running = true
-    for (const target of this.options.targets) this.addTarget(target)
+    const targets = typeof this.options.targets === 'function' ? this.options.targets() : this.options.targets
+    for (const target of targets) this.addTarget(target)
   }
 
-  /** Probe one more target (a pool's list changed); its first probe comes within 10% of an interval. */
+  /**
+   * Probe one more target (a pool's list changed); its first probe comes
+   * within 10% of an interval. A target that is out and was never probed (a
+   * new one, waiting for its first check) is probed at once, and one passing
+   * probe puts it in.
+   */
   addTarget (target: Target): void {
     if (!this.running) return
-    const state: ProbeState = { target, timer: undefined, probe: undefined, okStreak: 0, failStreak: 0, okWhileEjected: 0, removed: false }
+    const awaitingFirst = !target.healthy && target.lastCheckAt === 0
+    const state: ProbeState = { target, timer: undefined, probe: undefined, okStreak: 0, failStreak: 0, okWhileEjected: 0, removed: false, awaitingFirst }
     this.states.push(state)
-    this.schedule(state, this.random() * HEALTH_CHECK_JITTER * this.options.health.intervalMs)
+    this.schedule(state, awaitingFirst ? 0 : this.random() * HEALTH_CHECK_JITTER * this.options.health.intervalMs)
   }
 
   /** Stop probing a target that left the pool. */
@@ -196,19 +205,21 @@ export class HealthChecker {
     const url = target.url
     const https = url.protocol === 'https:'
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    // A target by host name is probed at its address, under its name (Host, and SNI over TLS).
+    const serverName = new URL(`${url.protocol}//${target.hostHeader}`).hostname
     const options: RequestOptions & { ca?: Buffer, rejectUnauthorized?: boolean, servername?: string } = {
       hostname,
       port: this.options.health.port ?? (url.port !== '' ? Number(url.port) : (https ? 443 : 80)),
       path: this.options.health.path,
       method: 'GET',
       agent: false,
-      headers: { host: url.host, 'user-agent': USER_AGENT, connection: 'close' }
+      headers: { host: target.hostHeader, 'user-agent': USER_AGENT, connection: 'close' }
     }
     if (https) {
       const tls = this.options.tls
       if (tls?.ca !== undefined) options.ca = tls.ca
       options.rejectUnauthorized = tls?.rejectUnauthorized ?? true
-      if (isIP(hostname) === 0) options.servername = hostname
+      if (isIP(serverName.replace(/^\[|\]$/g, '')) === 0) options.servername = serverName
       return httpsRequest(options, onResponse)
     }
     return httpRequest(options, onResponse)
@@ -218,6 +229,15 @@ export class HealthChecker {
     const { target } = state
     const { health, outlier, onResult } = this.options
     const wasHealthy = target.healthy
+    target.lastCheckAt = now
+    target.lastCheckResult = failure ?? 'ok'
+    const first = state.awaitingFirst
+    state.awaitingFirst = false
+    if (failure === undefined && first && !target.healthy) {
+      target.healthy = true
+      target.setReason('first health check passed')
+      this.log.info({ pool: this.options.poolName, target: target.id }, 'new target healthy: in rotation')
+    }
     if (failure === undefined) {
       state.failStreak = 0
       state.okStreak++
@@ -241,6 +261,7 @@ export class HealthChecker {
     state.okStreak = 0
     state.okWhileEjected = 0
     state.failStreak++
+    if (first && !target.healthy) target.setReason(`first health check failed: ${failure}`)
     if (target.healthy && state.failStreak >= health.unhealthyThreshold) {
       target.healthy = false
       target.setReason(`health check failed ${state.failStreak} times: ${failure}`)

@@ -14,20 +14,17 @@
  * ejection ends after its time, or early once active checks pass
  * `healthyThreshold` times in a row during it; active checks never put back
  * a target that traffic keeps failing on faster than that.
- *
- * With `activeChecks: false` (cluster workers) this process probes nothing:
- * another process does, and its results arrive through
- * `fastify.switchyardHealth.applyShared` (see `shared-state.ts`).
  */
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsync } from 'fastify'
 import { refuseUnknownOptions } from '../../lib/validate.js'
 import type { HealthChecker } from './health-checker.js'
-import { OutlierDetector } from './outlier-detector.js'
 import { createPoolHealthChecker } from './pool-checker.js'
 import { applyHealthUpdate, type SharedHealthUpdate } from './shared-state.js'
+import { OutlierDetector } from './outlier-detector.js'
 import { addDrainRoutes } from './drain-routes.js'
 import { closeIdleConnectionsOnClose } from './shutdown.js'
+import type { Pool } from '../pools/index.js'
 
 export interface HealthPluginOptions {
   /** Add `POST /targets/:pool/:id/drain` and `/undrain` to the admin listener when it is registered. Default true. */
@@ -56,22 +53,68 @@ declare module 'fastify' {
   }
 }
 
+/** One pool's health machinery, made from its config and replaced when that config changes. */
+interface PoolHealth {
+  checker: HealthChecker | undefined
+  detector: OutlierDetector | undefined
+  stopFollowing: (() => void) | undefined
+  /** The config it was made from (`health`, `outlier`, `slowStartMs`, `tls`). */
+  key: string
+}
+
+const healthKey = (pool: Pool): string => JSON.stringify([pool.config.health ?? null, pool.config.outlier ?? null, pool.config.slowStartMs, pool.config.tls ?? null])
+
 const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, options) => {
   refuseUnknownOptions(options, ['adminRoutes', 'drainConnectionsOnClose', 'activeChecks'], 'switchyard-health')
-  const checkers: HealthChecker[] = []
-  const detectors: OutlierDetector[] = []
   const pools = fastify.switchyard.pools
-  for (const pool of pools) {
-    const log = fastify.log
-    let outlier: OutlierDetector | undefined
+  const log = fastify.log
+  const activeChecks = options.activeChecks ?? true
+  const units = new Map<Pool, PoolHealth>()
+  let running = false
+
+  /** Build a pool's checker and detector (throws a ConfigError on a bad status range, before anything is set). */
+  const attach = (pool: Pool): void => {
+    let detector: OutlierDetector | undefined
     if (pool.config.outlier !== undefined) {
-      outlier = new OutlierDetector(pool, pool.config.outlier, log)
-      pool.outlier = outlier
-      detectors.push(outlier)
+      detector = new OutlierDetector(pool, pool.config.outlier, log)
+      detector.adoptEjections(Date.now())
     }
-    const checker = (options.activeChecks ?? true) ? createPoolHealthChecker(pool, outlier, log) : undefined
-    if (checker !== undefined) checkers.push(checker)
+    // (Validates `health` first: a bad status range or missing path throws before anything is set.)
+    const checker = activeChecks ? createPoolHealthChecker(pool, detector, log, undefined, false) : undefined
+    pool.outlier = detector
+    const probe = checker
+    const stopFollowing = probe === undefined
+      ? undefined
+      : pool.onTargetsChanged(({ added, removed }) => {
+        for (const target of removed) probe.removeTarget(target)
+        for (const target of added) probe.addTarget(target)
+      })
+    units.set(pool, { checker, detector, stopFollowing, key: healthKey(pool) })
+    if (running) checker?.start()
   }
+
+  const detach = (pool: Pool): void => {
+    const unit = units.get(pool)
+    if (unit === undefined) return
+    units.delete(pool)
+    unit.stopFollowing?.()
+    unit.checker?.stop()
+    unit.detector?.close()
+    if (pool.outlier === unit.detector) pool.outlier = undefined
+  }
+
+  for (const pool of pools) attach(pool)
+  // Whole-config reload: removed pools stop being checked, new ones start, changed health settings get new checkers.
+  // The targets keep their state (healthy, ejectedUntil): a target that was out stays out until checks say otherwise.
+  pools.onPoolsChanged(({ added, changed, removed }) => {
+    for (const pool of removed) detach(pool)
+    for (const { pool } of changed) {
+      if (units.get(pool)?.key === healthKey(pool)) continue
+      detach(pool)
+      attach(pool)
+    }
+    for (const pool of added) attach(pool)
+  })
   fastify.decorate('switchyardHealth', {
     applyShared: (update: SharedHealthUpdate) => {
       const pool = pools.get(update.kind === 'state' ? update.state.pool : update.pool)
@@ -87,12 +130,14 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (fastify, op
   if (options.drainConnectionsOnClose ?? true) closeIdleConnectionsOnClose(fastify)
 
   fastify.addHook('onReady', async () => {
-    for (const checker of checkers) checker.start()
+    running = true
+    for (const unit of units.values()) unit.checker?.start()
   })
   fastify.addHook('onClose', async () => {
-    for (const checker of checkers) checker.stop()
-    for (const detector of detectors) detector.close()
-    if (checkers.length > 0) fastify.log.info({ pools: checkers.length }, 'health checks stopped')
+    running = false
+    const checked = [...units.values()].filter((unit) => unit.checker !== undefined).length
+    for (const pool of [...units.keys()]) detach(pool)
+    if (checked > 0) fastify.log.info({ pools: checked }, 'health checks stopped')
   })
 }
 

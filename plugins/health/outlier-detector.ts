@@ -101,6 +101,19 @@ export class OutlierDetector implements OutcomeObserver {
     this.log.info({ pool: this.pool.name, target: target.id, why }, 'target back in rotation after ejection')
   }
 
+  /**
+   * Take over the ejections in progress (a reload replaced the previous
+   * detector): each ejected target still returns when its time is over.
+   */
+  adoptEjections (now: number): void {
+    for (const target of this.pool.targets) {
+      if (target.ejectedUntil <= now || this.states.has(target)) continue
+      const timer = setTimeout(() => { this.uneject(target, 'ejection time over', Date.now()) }, target.ejectedUntil - now)
+      timer.unref()
+      this.states.set(target, { times: 1, returnedAt: 0, timer })
+    }
+  }
+
   /** Stop the timers (the pool is closing). */
   close (): void {
     this.closed = true
@@ -131,6 +144,7 @@ export class OutlierDetector implements OutcomeObserver {
       state.times = Math.max(0, state.times - Math.floor((now - state.returnedAt) / this.config.ejectionMs))
     }
     state.times++
+    target.ejections++
     const ms = Math.min(this.config.ejectionMs * state.times, this.config.maxEjectionMs)
     target.ejectedUntil = now + ms
     target.setReason(`ejected for ${ms} ms: ${failures} consecutive failures, last ${why}`)

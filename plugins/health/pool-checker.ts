@@ -11,9 +11,9 @@ import { HealthChecker, parseStatusRange, type HealthCheckerOptions } from './he
 import type { OutlierDetector } from './outlier-detector.js'
 import type { HealthLogger } from './logger.js'
 
-/** A checker for `pool`, or `undefined` when it has no `health` config. Not started. */
+/** A checker for `pool`, or `undefined` when it has no `health` config. Not started; `follow` keeps it on the pool's target list (the health plugin follows itself, to stop on reload). */
 export function createPoolHealthChecker (
-  pool: Pool, outlier: OutlierDetector | undefined, log: HealthLogger, onResult?: HealthCheckerOptions['onResult']
+  pool: Pool, outlier: OutlierDetector | undefined, log: HealthLogger, onResult?: HealthCheckerOptions['onResult'], follow = true
 ): HealthChecker | undefined {
   const health = pool.config.health
   if (health === undefined) return undefined
@@ -28,7 +28,7 @@ export function createPoolHealthChecker (
   const tls = pool.config.tls
   const checker = new HealthChecker({
     poolName: pool.name,
-    targets: pool.targets,
+    targets: () => pool.targets,
     health,
     slowStartMs: pool.config.slowStartMs,
     tls: tls === undefined ? undefined : { rejectUnauthorized: tls.rejectUnauthorized, ca: tls.ca === undefined ? undefined : readFileSync(tls.ca) },
@@ -36,9 +36,11 @@ export function createPoolHealthChecker (
     log,
     onResult
   })
-  pool.onTargetsChanged(({ added, removed }) => {
-    for (const target of removed) checker.removeTarget(target)
-    for (const target of added) checker.addTarget(target)
-  })
+  if (follow) {
+    pool.onTargetsChanged(({ added, removed }) => {
+      for (const target of removed) checker.removeTarget(target)
+      for (const target of added) checker.addTarget(target)
+    })
+  }
   return checker
 }

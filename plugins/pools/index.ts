@@ -14,6 +14,7 @@ import { BALANCER_NAMES, type BalancerName } from './balancers/index.js'
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { resolveStickySecret } from '../../lib/sticky-secret.js'
 import type { L4StatusSource } from '../../lib/l4-status.js'
+import { createAddressLookup } from './host-resolver.js'
 
 export interface PoolsPluginOptions {
   /** Pools by name, each with its targets and options (see SPEC.md). */
@@ -26,6 +27,12 @@ export interface PoolsPluginOptions {
    * when a pool uses sticky cookies.
    */
   stickySecret?: string
+  /**
+   * DNS servers (`address` or `address:port`) that host-name targets are
+   * resolved with. Default: the system resolver (`/etc/hosts`, then
+   * `/etc/resolv.conf`).
+   */
+  dnsServers?: string[]
 }
 
 /** The gateway's shared objects, decorated on the Fastify instance. */
@@ -49,7 +56,23 @@ const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, opti
     throw new ConfigError('defaultBalancer', `must be one of: ${BALANCER_NAMES.join(', ')}`)
   }
   const configs = validateWithSchema(PoolsConfigSchema, structuredClone(options.pools ?? {}), 'pools')
-  const registry = new PoolRegistry(configs, options.defaultBalancer)
+  if (options.dnsServers !== undefined && (!Array.isArray(options.dnsServers) || options.dnsServers.some((s) => typeof s !== 'string' || s === ''))) {
+    throw new ConfigError('dnsServers', 'must be a list of addresses (`127.0.0.1` or `127.0.0.1:5353`)')
+  }
+  let lookup
+  try {
+    lookup = createAddressLookup(options.dnsServers)
+  } catch (err) {
+    throw new ConfigError('dnsServers', (err as Error).message)
+  }
+  const registry = new PoolRegistry(configs, {
+    ...(options.defaultBalancer !== undefined ? { defaultBalancer: options.defaultBalancer } : {}),
+    lookup,
+    log: fastify.log
+  })
+  // Host-name targets are resolved before anything is served; then again every `dnsRefreshMs`.
+  await registry.refreshHosts()
+  fastify.addHook('onReady', async () => { registry.start() })
   const anySticky = Object.values(configs).some((config) => config.sticky !== undefined)
   const stickySecret = resolveStickySecret(options.stickySecret, anySticky, fastify.log)
   fastify.decorate('switchyard', { pools: registry, stickySecret })
@@ -59,7 +82,8 @@ const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, opti
 export const pools = fp(poolsPlugin, { fastify: '5.x', name: 'switchyard-pools' })
 export default pools
 export { PoolRegistry } from './registry.js'
-export { Pool, type OutcomeObserver } from './pool.js'
+export { Pool, type OutcomeObserver, type PoolOptions } from './pool.js'
+export { HostResolver, createAddressLookup, type AddressLookup, type HostResolution } from './host-resolver.js'
 export { Target } from './target.js'
 export type { TargetCondition, TargetOptions } from './target.js'
 export type { PoolConfig, PoolConfigInput } from './options.js'

@@ -13,6 +13,7 @@ export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
 export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 1024
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000
+export const DEFAULT_DNS_REFRESH_MS = 30_000
 
 const TargetUrl = Type.String({ pattern: '^(https?|tcp|udp)://[^/?#@]+/?$', description: 'an http:// or https:// origin (scheme, host and port, no path), or tcp://host:port or udp://host:port for L4 pools' })
 
@@ -66,6 +67,7 @@ export const PoolConfigSchema = Type.Object({
   maxConnectionsPerTarget: Type.Integer({ minimum: 1, default: DEFAULT_MAX_CONNECTIONS_PER_TARGET }),
   panic: Type.Boolean({ default: false, description: 'When no target is healthy, spread over all of them instead of answering 503.' }),
   slowStartMs: Type.Integer({ minimum: 0, default: 0 }),
+  dnsRefreshMs: Type.Integer({ minimum: 100, default: DEFAULT_DNS_REFRESH_MS, description: 'How often host-name targets are looked up again (ms).' }),
   tls: Type.Optional(Type.Object({
     ca: Type.Optional(Type.String({ description: 'PEM file path of a CA that signs the targets\' certificates.' })),
     rejectUnauthorized: Type.Boolean({ default: true })

@@ -17,6 +17,10 @@ export interface TargetOptions {
   weight?: number
   /** Stable opaque id (used by sticky cookies and consistent hashing). Default: derived from the URL. */
   id?: string
+  /** `Host` sent upstream (`name:port` as a host-name target's URL had it). Default: the URL's host. */
+  hostHeader?: string
+  /** The configured host name this target is one address of (targets by host name only). */
+  hostName?: string
 }
 
 /** Default weight of a target that names none. */
@@ -32,7 +36,12 @@ export class Target {
   readonly url: URL
   /** `protocol//host:port` — the key of this target's connection pool (also for `tcp:`/`udp:`, whose `URL.origin` is "null"). */
   readonly origin: string
-  readonly weight: number
+  /** Relative share of traffic; a config reload may change it in place. */
+  weight: number
+  /** `Host` header sent upstream: the configured `name:port` for a target by host name, else the URL's host. */
+  readonly hostHeader: string
+  /** The configured host name this target is one address of; undefined for an address literal. */
+  readonly hostName: string | undefined
 
   /** Requests sent to this target whose response has not finished. */
   inFlight = 0
@@ -49,11 +58,17 @@ export class Target {
   healthy = true
   /** Epoch ms until which outlier detection keeps this target out; 0 when not ejected. */
   ejectedUntil = 0
+  /** Times outlier detection ejected this target. */
+  ejections = 0
   /** A draining target takes no new requests and finishes the ones it has. */
   draining = false
   /** Why the target is in its current condition, and since when (epoch ms). */
   reason = 'initial'
   since = Date.now()
+
+  /** Epoch ms of the last active health check (0 = none yet), and its result: `ok` or why it failed. */
+  lastCheckAt = 0
+  lastCheckResult: string | undefined = undefined
 
   /** Slow start: epoch ms when the ramp ends (0 or past = full share), and its length. */
   rampUntil = 0
@@ -68,6 +83,8 @@ export class Target {
     this.origin = `${this.url.protocol}//${this.url.host}`
     this.weight = options.weight ?? DEFAULT_TARGET_WEIGHT
     this.id = options.id ?? deriveTargetId(this.url)
+    this.hostHeader = options.hostHeader ?? this.url.host
+    this.hostName = options.hostName
   }
 
   /** `true` when the target may take a new request now. */

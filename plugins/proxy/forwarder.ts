@@ -112,7 +112,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
       peerTrusted: peer !== undefined && upstream.trust(peer, 0),
       protocol: (socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
       host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
-      upstreamHost: target.url.host
+      upstreamHost: target.hostHeader
     })
     const overrides = this.upstreamHeaderOverrides
     if (overrides !== undefined) applyOverrides(headers, overrides)
@@ -479,7 +479,7 @@ export function createUpstreamFetcher (route: { pool: Pool, prefix: string, stri
       peerTrusted: peer !== undefined && trust(peer, 0),
       protocol: (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
       host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
-      upstreamHost: target.url.host
+      upstreamHost: target.hostHeader
     })
     for (const name of ['content-length', 'transfer-encoding']) overrides.push(name, undefined)
     applyOverrides(headers, overrides)

@@ -70,7 +70,7 @@ function relay (route: WebSocketRoute, req: IncomingMessage, client: Duplex, hea
       peerTrusted: false,
       protocol: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
       host: req.headers.host,
-      upstreamHost: target.url.host
+      upstreamHost: target.hostHeader
     })
     const lines = [`GET ${upstreamPath(url, route)} HTTP/1.1`, 'connection: upgrade', 'upgrade: websocket']
     for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i] as string}: ${headers[i + 1] as string}`)

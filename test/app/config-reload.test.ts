@@ -43,7 +43,7 @@ t.test('SIGHUP applies the new target list without dropping in-flight requests',
 
   writeFileSync(path, JSON.stringify(pools([a.url, c.url])))
   app.child.kill('SIGHUP')
-  await app.waitForLog(/config reloaded: targets updated/)
+  await app.waitForLog(/config reloaded: version 2/)
 
   const after = new Set<string>()
   for (let i = 0; i < 6; i++) after.add(await backendOf('/x'))

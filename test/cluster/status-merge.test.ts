@@ -9,6 +9,12 @@ import type { PoolStatus, TargetStatus } from '../../plugins/admin/status.js'
 import type { SharedHealthState } from '../../plugins/health/shared-state.js'
 
 const BASE_TARGET: Omit<TargetStatus, 'id' | 'url'> = {
+  host: '127.0.0.1:1',
+  hostName: null,
+  ejections: 0,
+  responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+  lastCheckAt: null,
+  lastCheckResult: null,
   weight: 1,
   condition: 'healthy',
   reason: 'initial',

@@ -46,7 +46,8 @@ t.test('a ramping target that is the only one available is still picked', async 
     idleTimeoutMs: 1000,
     maxConnectionsPerTarget: 10,
     panic: false,
-    slowStartMs: 60_000
+    slowStartMs: 60_000,
+    dnsRefreshMs: 30_000
   })
   t.teardown(async () => { await pool.close() })
   const [a, b] = pool.targets as [Target, Target]

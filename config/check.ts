@@ -1,0 +1,68 @@
+/**
+ * Whole-config validation without side effects: what `switchyard check` runs
+ * and what a reload runs before it changes anything. On top of the schema
+ * (already applied by `readConfigFile`), it checks what the plugins would
+ * refuse at registration: cross-references (a route's pool), duplicate route
+ * paths, route path forms, health status ranges, readable CA files, sticky
+ * cookie attributes, IP lists. Throws the first ConfigError, naming the field
+ * under `root` (`GATEWAY_CONFIG` for the file, `config` for an admin body).
+ */
+import { readFileSync } from 'node:fs'
+import { ConfigError, validateWithSchema } from '../lib/validate.js'
+import { PoolsConfigSchema, type PoolConfig, type PoolConfigInput } from '../plugins/pools/options.js'
+import { RouteDeclarationsSchema, type RouteDeclaration, type RouteDeclarationInput } from '../routes/declarations.js'
+import { createCookieSerializer, type SameSite } from '../plugins/sticky/cookie.js'
+import { compileIpList } from '../plugins/access-control/ip-list.js'
+
+/** What a valid config contains, with every default filled in (copies: the input is not changed). */
+export interface CheckedConfig {
+  pools: Record<string, PoolConfig>
+  routes: RouteDeclaration[]
+}
+
+/** Same form as the proxy route's own check (plugins/proxy): an absolute prefix, no dot-segments. */
+const ROUTE_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/
+
+export function checkConfig (config: { pools: Record<string, PoolConfigInput>, routes: RouteDeclarationInput[] }, root = 'GATEWAY_CONFIG'): CheckedConfig {
+  const pools = validateWithSchema(PoolsConfigSchema, structuredClone(config.pools), `${root}.pools`)
+  const routes = validateWithSchema(RouteDeclarationsSchema, structuredClone(config.routes), `${root}.routes`)
+  for (const [name, pool] of Object.entries(pools)) checkPool(pool, `${root}.pools.${name}`)
+  const seen = new Set<string>()
+  routes.forEach((route, i) => {
+    const field = `${root}.routes.${i}`
+    if (!ROUTE_PATH.test(route.path) || route.path.includes('//') || /(^|\/)\.\.?(\/|$)/.test(route.path)) {
+      throw new ConfigError(`${field}.path`, `must be an absolute path prefix such as "/api", got ${JSON.stringify(route.path)}`)
+    }
+    const key = route.path.length > 1 ? route.path.replace(/\/$/, '') : route.path
+    if (seen.has(key)) throw new ConfigError(`${field}.path`, `"${route.path}" is declared twice`)
+    seen.add(key)
+    const pool = pools[route.pool]
+    if (pool === undefined) throw new ConfigError(`${field}.pool`, `"${route.pool}" is not a declared pool`)
+    if (pool.sticky !== undefined) {
+      try {
+        createCookieSerializer({ name: pool.sticky.cookie, path: key, sameSite: (pool.sticky.sameSite ?? 'Lax') as SameSite, ...(pool.sticky.maxAgeSeconds !== undefined ? { maxAgeSeconds: pool.sticky.maxAgeSeconds } : {}) })
+      } catch (err) {
+        throw new ConfigError(`${root}.pools.${route.pool}.sticky`, (err as Error).message)
+      }
+    }
+    if (route.allow !== undefined) compileIpList(route.allow, `${field}.allow`)
+    if (route.deny !== undefined) compileIpList(route.deny, `${field}.deny`)
+  })
+  return { pools, routes }
+}
+
+function checkPool (pool: PoolConfig, field: string): void {
+  if (pool.health !== undefined) {
+    const [low, high = low] = pool.health.expectStatus.split('-').map(Number)
+    if (low === undefined || high === undefined || low > high) {
+      throw new ConfigError(`${field}.health.expectStatus`, `must be a status or a low-high range such as "200-399", got "${pool.health.expectStatus}"`)
+    }
+  }
+  if (pool.tls?.ca !== undefined) {
+    try {
+      readFileSync(pool.tls.ca)
+    } catch (err) {
+      throw new ConfigError(`${field}.tls.ca`, `cannot read "${pool.tls.ca}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+  }
+}
