@@ -51,7 +51,7 @@ declare module 'fastify' {
 }
 
 const poolsPlugin: FastifyPluginAsync<PoolsPluginOptions> = async (fastify, options) => {
-  refuseUnknownOptions(options, ['pools', 'defaultBalancer', 'stickySecret'], 'switchyard-pools')
+  refuseUnknownOptions(options, ['pools', 'defaultBalancer', 'stickySecret', 'dnsServers'], 'switchyard-pools')
   if (options.defaultBalancer !== undefined && !BALANCER_NAMES.includes(options.defaultBalancer)) {
     throw new ConfigError('defaultBalancer', `must be one of: ${BALANCER_NAMES.join(', ')}`)
   }

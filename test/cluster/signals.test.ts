@@ -28,7 +28,7 @@ t.test('SIGHUP reloads the target list in both workers', async (t) => {
 
   writeFileSync(path, JSON.stringify(configOf([c.url])))
   cluster.app.child.kill('SIGHUP')
-  const reloads = async (): Promise<number> => cluster.app.stdout().split('\n').filter((line) => line.includes('"config reloaded: targets updated"')).length
+  const reloads = async (): Promise<number> => cluster.app.stdout().split('\n').filter((line) => line.includes('"msg":"config reloaded: version')).length
   const deadline = Date.now() + 15_000
   while (await reloads() < 2 && Date.now() < deadline) await sleep(50)
   t.equal(await reloads(), 2, 'both workers reloaded')
