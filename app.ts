@@ -18,9 +18,7 @@ import { gatewayRoutes } from './routes/index.js'
 import { fastifyServerOptions, applyServerLimits, publicErrorBody, type ServerLimits } from './plugins/request-hygiene/index.js'
 import { securityHeaders, gatewayHelmetOptions, helmetHeaderNames } from './plugins/security-headers/index.js'
 import { compression } from './plugins/compression/index.js'
-import { l4 } from './plugins/l4/index.js'
-import { proxyProtocol } from './plugins/proxy-protocol/index.js'
-import { startDemoBackends, type DemoBackends } from './demo/backends.js'
+import type { DemoBackends } from './demo/backends.js'
 import { readWorkers } from './config/env.js'
 import type { ClusterWorkerSide } from './cluster/index.js'
 import { describeConfiguredRoutes } from './config/describe.js'
@@ -76,7 +74,10 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   } as FastifyServerOptions) as unknown as FastifyInstance
   applyServerLimits(app.server, serverLimits(env))
   // PROXY protocol: GATEWAY_TRUST_PROXY peers must open with a v1/v2 header; it sets the client address.
-  if (env.proxyProtocol) await app.register(proxyProtocol, { trust: compileTrust(env.trustProxy) })
+  if (env.proxyProtocol) {
+    const { proxyProtocol } = await import('./plugins/proxy-protocol/index.js')
+    await app.register(proxyProtocol, { trust: compileTrust(env.trustProxy) })
+  }
   app.setNotFoundHandler((_request, reply) => {
     const body = toErrorBody(new NoRouteError())
     reply.code(body.statusCode).send(body)
@@ -150,7 +151,10 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   await app.register(health, { activeChecks: options.worker === undefined })
   if (options.worker !== undefined) await app.register(options.worker.plugin)
   // Layer 4 listeners (config file `tcp`/`udp`) over the same pools and health checks.
-  if (config.tcp.length > 0 || config.udp.length > 0) await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
+  if (config.tcp.length > 0 || config.udp.length > 0) {
+    const { l4 } = await import('./plugins/l4/index.js')
+    await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
+  }
   wireConfigReload(app, config)
   return app
 }
@@ -192,7 +196,7 @@ export async function startGateway (envVars: Env, buildOptions: BuildOptions = {
   if (config.demo) {
     // No upstream configured (perhaps a mistyped variable): nothing to expose beyond this machine.
     if ((envVars.HOST ?? '').trim() === '') config.env.host = '127.0.0.1'
-    demo = await startDemoBackends(3)
+    demo = await (await import('./demo/backends.js')).startDemoBackends(3)
     // The same backends twice: balanced at `/`, and with sticky cookies at `/sticky`.
     config.pools = { demo: { targets: demo.urls }, 'demo-sticky': { targets: demo.urls, sticky: { cookie: 'sy_demo', sameSite: 'Lax' } } }
     config.routes = [{ path: '/', pool: 'demo' }, { path: '/sticky', pool: 'demo-sticky', stripPrefix: true }]
