@@ -105,15 +105,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     const upstream = this.upstream as UpstreamRoute
     const target = this.target as Target
     const req = this.req
-    const socket = req.socket
-    const peer = socket?.remoteAddress
-    const headers = upstreamRequestHeaders(req.rawHeaders, req.headers.connection, {
-      peerAddress: peer,
-      peerTrusted: peer !== undefined && upstream.trust(peer, 0),
-      protocol: (socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
-      host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
-      upstreamHost: target.hostHeader
-    })
+    const headers = forwardedRequestHeaders(req, upstream.trust, target)
     const overrides = this.upstreamHeaderOverrides
     if (overrides !== undefined) applyOverrides(headers, overrides)
     this.sentAt = Date.now()
@@ -378,6 +370,19 @@ export function upstreamPath (url: string, route: { prefix: string, stripPrefix:
   return rest === '' ? '/' : rest.charCodeAt(0) === 47 /* / */ ? rest : '/' + rest
 }
 
+/** The client request's headers as sent to `target` (one pass; see `upstreamRequestHeaders`). */
+function forwardedRequestHeaders (req: ClientRequest, trust: TrustFunction, target: Target): string[] {
+  const socket = req.socket as { remoteAddress?: string, encrypted?: boolean } | null
+  const peer = socket?.remoteAddress
+  return upstreamRequestHeaders(req.rawHeaders, req.headers.connection, {
+    peerAddress: peer,
+    peerTrusted: peer !== undefined && trust(peer, 0),
+    protocol: socket?.encrypted === true ? 'https' : 'http',
+    host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
+    upstreamHost: target.hostHeader
+  })
+}
+
 function applyOverrides (headers: string[], overrides: ReadonlyArray<string | undefined>): void {
   for (let i = 0; i < overrides.length; i += 2) {
     const name = overrides[i] as string
@@ -473,14 +478,7 @@ export function createUpstreamFetcher (route: { pool: Pool, prefix: string, stri
     const target = pool.pickTarget(exchange)
     if (target === undefined) throw new NoTargetError()
     const req = exchange.req
-    const peer = req.socket?.remoteAddress
-    const headers = upstreamRequestHeaders(req.rawHeaders, req.headers.connection, {
-      peerAddress: peer,
-      peerTrusted: peer !== undefined && trust(peer, 0),
-      protocol: (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
-      host: req.headers.host ?? (req.headers[':authority'] as string | undefined),
-      upstreamHost: target.hostHeader
-    })
+    const headers = forwardedRequestHeaders(req, trust, target)
     for (const name of ['content-length', 'transfer-encoding']) overrides.push(name, undefined)
     applyOverrides(headers, overrides)
     return await new Promise<UpstreamFetch>((resolve, reject) => {
