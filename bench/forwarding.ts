@@ -12,7 +12,8 @@
  *     (hits served from the kept compressed variant), and the identity
  *     response for reference.
  *
- *   npm run bench            (BENCH_ROUNDS=5 BENCH_DURATION_SEC=5 BENCH_CONNECTIONS=50)
+ *   npm run build && npm run bench   (BENCH_ROUNDS=5 BENCH_DURATION_SEC=5 BENCH_CONNECTIONS=50;
+ *                                    BENCH_ONLY=bare,lean,switchyard for a quick A/B of those)
  */
 import { spawnSync } from 'node:child_process'
 import { cpuMicros, median, ratio, startServer, type RunningServer } from './lib.js'
@@ -20,6 +21,18 @@ import { cpuMicros, median, ratio, startServer, type RunningServer } from './lib
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+/** `BENCH_ONLY=bare,switchyard`: only these servers, and no compression cases (a quick A/B). */
+const ONLY = process.env.BENCH_ONLY?.split(',')
+/** `BENCH_BASE_DIST=/tmp/dist-before`: also run that build of Switchyard (`base`; name it in BENCH_ONLY). */
+const BASE_DIST = process.env.BENCH_BASE_DIST
+const LABELS: Record<string, string> = {
+  base: `Switchyard from ${String(BASE_DIST)}`,
+  bare: 'bare @fastify/http-proxy',
+  pipe: 'node:http pipe proxy',
+  lean: 'lean dispatch (Fastify + hijack + undici raw handler, nothing else)',
+  switchyard: 'Switchyard (defaults, LOG_LEVEL=warn)',
+  'switchyard info': 'Switchyard (LOG_LEVEL=info: access log)'
+}
 const HAS_TASKSET = spawnSync('taskset', ['--version']).status === 0
 
 interface Sample { rps: number, p99: number, cpu: number, bad: number }
@@ -55,7 +68,9 @@ const record = (key: string, sample: Sample): void => { samples.set(key, [...(sa
 try {
   servers.bare = await startServer('bare-proxy', [target], 1)
   servers.pipe = await startServer('pipe-proxy', [target], 1)
+  servers.lean = await startServer('lean-dispatch', [target], 1)
   servers.switchyard = await startServer('switchyard', [config()], 1)
+  if (BASE_DIST !== undefined) servers.base = await startServer('switchyard', [config(), JSON.stringify({ BENCH_DIST: BASE_DIST })], 1)
   servers['switchyard info'] = await startServer('switchyard', [config(), JSON.stringify({ LOG_LEVEL: 'info' })], 1)
   servers['switchyard cached'] = await startServer('switchyard', [config({ cache: true })], 1)
   const plain: Case[] = [{ name: '1k', path: '/1k' }, { name: '64k', path: '/64k' }]
@@ -66,10 +81,10 @@ try {
   // Warm-up: JIT and keep-alive pools.
   for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
   for (let round = 0; round < ROUNDS; round++) {
-    const order = ['bare', 'pipe', 'switchyard', 'switchyard info']
+    const order = ONLY ?? ['bare', 'pipe', 'lean', 'switchyard', 'switchyard info']
     const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
     for (const c of plain) for (const name of rotated) record(`${name}|${c.name}`, run(servers[name] as RunningServer, c))
-    for (const c of compressed) {
+    for (const c of ONLY === undefined ? compressed : []) {
       record(`switchyard|${c.name}`, run(servers.switchyard as RunningServer, c))
       record(`switchyard cached|${c.name}`, run(servers['switchyard cached'] as RunningServer, c))
     }
@@ -87,12 +102,13 @@ process.stdout.write(`\n${ROUNDS} interleaved rounds × ${DURATION} s, ${CONNECT
 process.stdout.write('| case | size | req/s | vs bare | p99 ms | CPU µs/req | non-2xx + errors |\n| --- | --- | --: | --: | --: | --: | --: |\n')
 for (const size of ['1k', '64k']) {
   const bare = summary(`bare|${size}`)
-  for (const name of ['bare', 'pipe', 'switchyard', 'switchyard info']) {
+  for (const name of ONLY ?? ['bare', 'pipe', 'lean', 'switchyard', 'switchyard info']) {
     const s = summary(`${name}|${size}`)
-    const label = name === 'bare' ? 'bare @fastify/http-proxy' : name === 'pipe' ? 'node:http pipe proxy' : name === 'switchyard' ? 'Switchyard (defaults, LOG_LEVEL=warn)' : 'Switchyard (LOG_LEVEL=info: access log)'
+    const label = LABELS[name] ?? name
     process.stdout.write(`| ${label} | ${size} | ${s.rps.toFixed(0)} | ${ratio(s.rps, bare.rps)} | ${s.p99.toFixed(2)} | ${s.cpu.toFixed(1)} | ${s.bad} |\n`)
   }
 }
+if (ONLY !== undefined) process.exit(0)
 const identity = summary('switchyard|64k-text identity')
 for (const [name, label] of [['switchyard', 'forwarded'], ['switchyard cached', 'cache hit']] as const) {
   for (const c of ['64k-text identity', '64k-text gzip,br']) {

@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/servers.ts backends <count>
  *   node --import tsx bench/servers.ts bare-proxy <upstream-url>
- *   node --import tsx bench/servers.ts switchyard <config-json> [env-json]
+ *   node --import tsx bench/servers.ts lean-dispatch <upstream-url>
+ *   node --import tsx bench/servers.ts switchyard <config-json> [env-json, may name BENCH_DIST]
  *
  * Prints `READY <json>` on stdout once listening.
  */
@@ -12,8 +13,6 @@ import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import httpProxy from '@fastify/http-proxy'
-import { buildGateway } from '../app.js'
-import { loadConfig } from '../config/index.js'
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,11 +68,53 @@ if (kind === 'backends') {
   server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   process.stdout.write(`READY ${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`)
+} else if (kind === 'lean-dispatch') {
+  // The floor on this stack: one Fastify route, reply.hijack() and undici's
+  // dispatch with a raw handler writing to the client's response (no retries,
+  // timeouts, health or header hygiene). Switchyard's forwarder is measured against it.
+  const { Agent: UndiciAgent } = await import('undici')
+  const upstream = new URL(arg).origin
+  const dispatcher = new UndiciAgent({ connections: 1024, pipelining: 1 })
+  const app = Fastify()
+  app.all('/*', {
+    onRequest (request, reply) {
+      reply.hijack()
+      const res = reply.raw
+      let status = 502
+      let head: string[] = []
+      dispatcher.dispatch({ origin: upstream, path: request.raw.url as string, method: request.raw.method as 'GET', headers: request.raw.rawHeaders, body: null }, {
+        onConnect () {},
+        onError () { if (!res.headersSent) res.writeHead(502); res.end() },
+        onHeaders (statusCode, raw, resume) {
+          status = statusCode
+          head = []
+          for (let i = 0; i < raw.length; i += 2) {
+            const name = (raw[i] as Buffer).toString('latin1')
+            if (name.toLowerCase() === 'connection' || name.toLowerCase() === 'keep-alive') continue
+            head.push(name, (raw[i + 1] as Buffer).toString('latin1'))
+          }
+          res.writeHead(status, head)
+          res.on('drain', resume)
+          return true
+        },
+        onData (chunk) { return res.write(chunk) },
+        onComplete () { res.end() }
+      })
+    }
+  }, () => {})
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  process.stdout.write(`READY ${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`)
 } else if (kind === 'switchyard') {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'))
   const configPath = join(dir, 'config.json')
   writeFileSync(configPath, arg)
-  const env = { GATEWAY_CONFIG: configPath, GATEWAY_ADMIN_PORT: '0', LOG_LEVEL: 'warn', ...JSON.parse(extra) as Record<string, string> }
+  const { BENCH_DIST: dist = '../dist', ...overrides } = JSON.parse(extra) as Record<string, string>
+  const env = { GATEWAY_CONFIG: configPath, GATEWAY_ADMIN_PORT: '0', LOG_LEVEL: 'warn', ...overrides }
+  // The built code users run (`npm run build` first), not tsx's transform of the sources: tsx
+  // adds a `__name` call per closure made, which costs the hot path ~2 % that users never pay.
+  // `BENCH_DIST` in the env JSON: another build (a copy of `dist/` before a change, for an A/B).
+  const { buildGateway } = await import(`${dist}/app.js`) as typeof import('../app.js')
+  const { loadConfig } = await import(`${dist}/config/index.js`) as typeof import('../config/index.js')
   // Logging as the bundled app does it (pino to stdout, at LOG_LEVEL), so its cost is in the figures.
   const app = await buildGateway(loadConfig(env))
   await app.listen({ port: 0, host: '127.0.0.1' })
