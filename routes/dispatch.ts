@@ -20,6 +20,7 @@ const DUPLICATE_HOST = { statusCode: 400, code: 'SWITCHYARD_DUPLICATE_HOST', mes
 
 /** The onRequest hook of the dispatcher route for `table`. */
 export function createDispatcher (table: RouteTable): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  const heldHeaders = heldHeadersReader()
   return function dispatchToRoute (request, reply) {
     const url = request.raw.url as string
     const q = url.indexOf('?')
@@ -30,9 +31,10 @@ export function createDispatcher (table: RouteTable): (request: FastifyRequest, 
       return
     }
     reply.hijack()
-    // Headers an app hook set on the reply (the global rate limit's, say) go out with whatever the route writes.
-    const early = reply.getHeaders()
-    for (const name in early) reply.raw.setHeader(name, early[name] as string)
+    // Headers an app hook set on the reply (the global rate limit's, say) go out with whatever the
+    // route writes. Those set on `reply.raw` are there already; those Fastify holds are copied.
+    const held = heldHeaders(reply)
+    for (const name in held) reply.raw.setHeader(name, held[name] as string)
     route.stats.requests++
     const exchange = new ProxyExchange(request, reply.raw, route, url, Date.now())
     request.switchyard = exchange
@@ -46,6 +48,22 @@ export function createDispatcher (table: RouteTable): (request: FastifyRequest, 
       return
     }
     runChain(exchange, 0)
+  }
+}
+
+/**
+ * The headers Fastify holds on `reply` until it sends (`reply.header()`), read
+ * without `reply.getHeaders()`, which copies them and the raw response's into
+ * two new objects per request. Fastify keeps them under its own symbol; when a
+ * Fastify version has no such symbol, `getHeaders()` is used.
+ */
+function heldHeadersReader (): (reply: FastifyReply) => Record<string, unknown> {
+  /** Fastify's symbol for them (a constant of the library, found on the first request); `null` when absent. */
+  let key: symbol | null | undefined
+  return (reply) => {
+    if (key === undefined) key = Object.getOwnPropertySymbols(reply).find((symbol) => symbol.description === 'fastify.reply.headers') ?? null
+    if (key === null) return reply.getHeaders()
+    return (reply as unknown as Record<symbol, Record<string, unknown>>)[key] as Record<string, unknown>
   }
 }
 

@@ -21,6 +21,7 @@ import { RouteDeclarationSchema, RouteDeclarationsSchema, type RouteDeclaration,
 import { compileRoute, validatePrefix } from './compile.js'
 import { createDispatcher } from './dispatch.js'
 import { RouteTable, type RouteEntry } from './table.js'
+import { lazyChildLoggerFactory } from '../lib/request-logger.js'
 
 /** The routes of one app: the table and how to change it. */
 export interface GatewayRouteSet {
@@ -99,8 +100,9 @@ function routeSetOf (fastify: FastifyInstance, defaults: RouteDefaults): Gateway
     // The dispatcher takes the request over in onRequest: nothing parses or buffers the body.
     onRequest: createDispatcher(table),
     handler: async () => undefined,
-    // One logger for every gateway request: no pino child per request.
-    childLoggerFactory: (logger) => logger
+    // A request's pino child is made only if it logs (lib/request-logger.ts), so that the access
+    // line and a link's warning carry the request's `reqId` without a child per request.
+    childLoggerFactory: lazyChildLoggerFactory
   })
   installWebSocketRelay(fastify, table)
   fastify.addHook('onClose', async () => { for (const entry of table.entries) entry.close() })

@@ -87,7 +87,9 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     this.release()
   }
 
-  private readonly onSinkDrain = (): void => {
+  /** The slow client's drain listener, made the first time a write waits (most responses never do). */
+  private onSinkDrain: (() => void) | undefined = undefined
+  private sinkDrained (): void {
     const upstream = this.upstream
     if (upstream !== undefined && !this.done) upstream.idleDeadlines.add(this, Date.now())
     this.resumeUpstream?.()
@@ -96,7 +98,8 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
   /** Begin forwarding (the balancer link assigned `target`). */
   forward (upstream: UpstreamRoute): void {
     this.upstream = upstream
-    this.res.once('close', this.onClientClose)
+    // `on`, not `once`: the response closes once, and `once` would wrap the listener per request.
+    this.res.on('close', this.onClientClose)
     if (hasBody(this.req)) this.body = new DeferredBody(this.req, upstream.bodyLimit)
     this.send()
   }
@@ -188,7 +191,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     }
     // The client is slow, not the upstream: the idle clock waits for the drain.
     upstream.idleDeadlines.remove(this)
-    sink.once('drain', this.onSinkDrain)
+    sink.once('drain', this.onSinkDrain ??= () => { this.sinkDrained() })
     return false
   }
 
