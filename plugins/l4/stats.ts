@@ -35,6 +35,16 @@ export class ListenerStats {
   }
 
   /**
+   * Forget the targets that `keeps` no longer wants (a reload took them out
+   * of the listener's pools) once nothing of theirs is open.
+   */
+  prune (keeps: (target: Target) => boolean): void {
+    for (const [target, entry] of this.perTarget) {
+      if (entry.counters.active === 0 && !keeps(target)) this.perTarget.delete(target)
+    }
+  }
+
+  /**
    * The status object. `live` adds the bytes of connections still open
    * (counted into the totals only when they close) per target.
    */

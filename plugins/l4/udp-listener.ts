@@ -9,6 +9,13 @@
  * active session is evicted. A target that answers with ICMP unreachable
  * counts as a connect failure (passive health, as in L7) and ends the session.
  * Framework-free; `switchyard-l4` (index.ts) starts and closes it.
+ *
+ * On a config reload (`L4ListenerSet`, listener-set.ts): a new listener may be
+ * bound with `listen({ hold: true })` and takes no session until `open()`; one
+ * that stays takes new settings with `update()` (for new sessions; open ones
+ * keep their target); a removed one `retire`s: no new session, the open ones
+ * go on (the listening socket carries their replies) until they end or the
+ * drain deadline passes, then it closes.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
@@ -19,9 +26,10 @@ import { ListenerStats } from './stats.js'
 import { unmapIPv4 } from './proxy-header.js'
 import type { UdpListenerConfig } from './options.js'
 
+import { silentL4Logger, type L4Logger } from './logger.js'
+
 /** Datagrams a new session holds while its socket connects. */
 const MAX_PENDING_DATAGRAMS = 64
-import { silentL4Logger, type L4Logger } from './logger.js'
 
 export interface UdpListenerOptions {
   config: UdpListenerConfig
@@ -50,14 +58,17 @@ interface Session {
 }
 
 export class UdpListener {
-  readonly config: UdpListenerConfig
+  /** The settings of new sessions (replaced by `update`). */
+  config: UdpListenerConfig
   readonly stats = new ListenerStats()
-  private readonly options: UdpListenerOptions
+  private options: UdpListenerOptions
   private readonly log: L4Logger
   private readonly socket: Socket
   /** Sessions in order of last activity (a Map keeps insertion order: first = least recent). */
   private readonly sessions = new Map<string, Session>()
   private closing = false
+  /** New sessions are opened (false while held by `listen({ hold: true })` and once retiring). */
+  private accepting = true
 
   constructor (options: UdpListenerOptions) {
     this.options = options
@@ -70,7 +81,9 @@ export class UdpListener {
     this.socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
   }
 
-  async listen (): Promise<void> {
+  /** Bind and serve; with `hold`, no session opens until `open()`. */
+  async listen ({ hold = false }: { hold?: boolean } = {}): Promise<void> {
+    if (hold) this.accepting = false
     await new Promise<void>((resolve, reject) => {
       this.socket.once('error', reject)
       this.socket.bind(this.config.port, this.config.host ?? this.options.defaultHost, () => {
@@ -80,6 +93,30 @@ export class UdpListener {
         resolve()
       })
     })
+  }
+
+  /** Open sessions from now on (after `listen({ hold: true })`); `open` is what opens one. */
+  serve (): void {
+    if (!this.closing) this.accepting = true
+  }
+
+  /** New settings (config reload) for sessions opened from now on; open sessions keep their target. */
+  update (settings: Pick<UdpListenerOptions, 'config' | 'pool' | 'admits'>): void {
+    this.options = { ...this.options, ...settings, admits: settings.admits }
+    this.config = settings.config
+  }
+
+  /**
+   * Removed from the config: no new session; open ones go on until they end
+   * (`sessionTimeoutMs` of silence) or `drainTimeoutMs` passes; then `close`.
+   */
+  async retire (drainTimeoutMs: number): Promise<void> {
+    this.accepting = false
+    const deadline = Date.now() + drainTimeoutMs
+    while (this.sessions.size > 0 && !this.closing && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))))
+    }
+    await this.close()
   }
 
   address (): { address: string, port: number } {
@@ -116,6 +153,7 @@ export class UdpListener {
     const key = `${rinfo.address}|${rinfo.port}`
     let session = this.sessions.get(key)
     if (session === undefined) {
+      if (!this.accepting) return
       if (this.options.admits !== undefined && !this.options.admits(rinfo.address)) {
         this.stats.refused++
         return
