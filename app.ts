@@ -24,6 +24,7 @@ import type { ClusterWorkerSide } from './cluster/index.js'
 import { describeConfiguredRoutes } from './config/describe.js'
 import { ConfigReloader, countReloads } from './config/reload.js'
 import { addConfigRoutes } from './config/admin-routes.js'
+import type { L4ListenerSet } from './plugins/l4/listener-set.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -165,13 +166,26 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
  * in /status, reload counters in /metrics.
  */
 function wireConfigReload (app: FastifyInstance, config: GatewayConfig): void {
+  // A gateway started without L4 listeners gets its set from the first reload that brings some.
+  let madeL4: L4ListenerSet | undefined
   const reloader = new ConfigReloader({
     pools: app.switchyard.pools,
     env: config.env,
     initial: config,
     routes: () => app.switchyard.routes,
+    l4: async (create) => {
+      if (app.switchyard.l4Listeners !== undefined || !create) return app.switchyard.l4Listeners
+      const { L4ListenerSet } = await import('./plugins/l4/listener-set.js')
+      const set = new L4ListenerSet({ defaultHost: config.env.host, log: app.log })
+      app.switchyard.l4Listeners = set
+      app.switchyard.l4 = () => set.describe()
+      madeL4 = set
+      return set
+    },
     log: app.log
   })
+  app.addHook('preClose', (done) => { madeL4?.close().catch(() => {}); done() })
+  app.addHook('onClose', async () => { await madeL4?.close() })
   app.decorate('switchyardConfig', reloader)
   addConfigRoutes(app.switchyardAdmin, reloader, config.env)
   app.addStatusSection('configVersion', () => reloader.version)

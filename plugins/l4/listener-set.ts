@@ -23,7 +23,7 @@ import type { Pool } from '../pools/pool.js'
 import type { Target } from '../pools/target.js'
 import type { L4ListenerStatus } from '../../lib/l4-status.js'
 import {
-  TcpListenersSchema, UdpListenersSchema, listenerPools,
+  DEFAULT_DRAIN_TIMEOUT_MS, TcpListenersSchema, UdpListenersSchema, listenerPools,
   type TcpListenerConfig, type TcpListenerInput, type UdpListenerConfig, type UdpListenerInput
 } from './options.js'
 import { TcpListener, type TcpListenerOptions } from './tcp-listener.js'
@@ -113,8 +113,8 @@ export interface L4Change {
 export interface L4ListenerSetOptions {
   /** Address of listeners that name no `host`. */
   defaultHost: string
-  /** How long a closing or removed listener waits for its open connections (sessions). */
-  drainTimeoutMs: number
+  /** How long a closing or removed listener waits for its open connections (sessions). Default 10 000 ms. */
+  drainTimeoutMs?: number
   log?: L4Logger | undefined
 }
 
@@ -129,7 +129,7 @@ export class L4ListenerSet {
 
   constructor (options: L4ListenerSetOptions) {
     this.defaultHost = options.defaultHost
-    this.drainTimeoutMs = options.drainTimeoutMs
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS
     this.log = options.log ?? silentL4Logger
   }
 
