@@ -147,18 +147,31 @@ export class L4ListenerSet {
     return this.entries.map((e) => e.listener)
   }
 
-  /** Match `specs` with the running listeners. No socket is touched. */
+  /**
+   * Match `specs` with the running listeners: same protocol, host and port
+   * (the configured one, or the one a port-0 listener was given). No socket
+   * is touched.
+   */
   stage (specs: readonly ListenerSpec[]): L4Plan {
     const running = new Map(this.entries.map((entry) => [entry.spec.key, entry]))
+    const bound = new Map<string, Entry>()
+    for (const entry of this.entries) {
+      const port = entry.spec.config.port === 0 ? boundPort(entry.listener) : undefined
+      if (port !== undefined) bound.set(`${entry.spec.protocol}|${entry.spec.config.host ?? this.defaultHost}|${port}`, entry)
+    }
     const plan: L4Plan = { kept: [], added: [], removed: [], order: [] }
     for (const spec of specs) {
-      const entry = running.get(spec.key)
+      let entry = running.get(spec.key)
+      if (entry === undefined && spec.config.port !== 0) {
+        const byPort = bound.get(spec.key)
+        if (byPort !== undefined && running.get(byPort.spec.key) === byPort) entry = byPort
+      }
       if (entry === undefined) {
         const added = this.create(spec)
         plan.added.push(added)
         plan.order.push(added)
       } else {
-        running.delete(spec.key)
+        running.delete(entry.spec.key)
         plan.kept.push({ entry, spec })
         plan.order.push(entry)
       }
@@ -260,6 +273,15 @@ export class L4ListenerSet {
       ? new TcpListener({ ...common, config: spec.config, sni: spec.sni })
       : new UdpListener({ ...common, config: spec.config })
     return { spec, listener }
+  }
+}
+
+/** The port a listener was given, or undefined before it is bound. */
+function boundPort (listener: TcpListener | UdpListener): number | undefined {
+  try {
+    return (listener.address() as { port?: number } | null)?.port
+  } catch {
+    return undefined // a UDP socket not bound yet
   }
 }
 
