@@ -90,6 +90,8 @@ export function prepareListeners (tcpInput: readonly TcpListenerInput[], udpInpu
 interface Entry {
   spec: ListenerSpec
   listener: TcpListener | UdpListener
+  /** The key of the port-0 listener this one was made for, if it was: a port-0 spec of that rank stays matched to it. */
+  zeroKey: string | undefined
 }
 
 /** What a new config does to the listeners, built by `stage`. */
@@ -149,34 +151,34 @@ export class L4ListenerSet {
 
   /**
    * Match `specs` with the running listeners: same protocol, host and port
-   * (the configured one, or the one a port-0 listener was given). No socket
-   * is touched.
+   * (as configured, or the one a port-0 listener was given; a port-0 spec
+   * matches the listener first made for a port-0 spec of its rank). No
+   * socket is touched.
    */
   stage (specs: readonly ListenerSpec[]): L4Plan {
-    const running = new Map(this.entries.map((entry) => [entry.spec.key, entry]))
-    const bound = new Map<string, Entry>()
-    for (const entry of this.entries) {
-      const port = entry.spec.config.port === 0 ? boundPort(entry.listener) : undefined
-      if (port !== undefined) bound.set(`${entry.spec.protocol}|${entry.spec.config.host ?? this.defaultHost}|${port}`, entry)
+    const unmatched = new Set(this.entries)
+    const find = (spec: ListenerSpec): Entry | undefined => {
+      for (const entry of unmatched) if (entry.spec.key === spec.key) return entry
+      for (const entry of unmatched) {
+        if (entry.spec.protocol !== spec.protocol || (entry.spec.config.host ?? this.defaultHost) !== (spec.config.host ?? this.defaultHost)) continue
+        if (spec.config.port === 0 ? entry.zeroKey === spec.key : (entry.zeroKey !== undefined && boundPort(entry.listener) === spec.config.port)) return entry
+      }
+      return undefined
     }
     const plan: L4Plan = { kept: [], added: [], removed: [], order: [] }
     for (const spec of specs) {
-      let entry = running.get(spec.key)
-      if (entry === undefined && spec.config.port !== 0) {
-        const byPort = bound.get(spec.key)
-        if (byPort !== undefined && running.get(byPort.spec.key) === byPort) entry = byPort
-      }
+      const entry = find(spec)
       if (entry === undefined) {
         const added = this.create(spec)
         plan.added.push(added)
         plan.order.push(added)
       } else {
-        running.delete(entry.spec.key)
+        unmatched.delete(entry)
         plan.kept.push({ entry, spec })
         plan.order.push(entry)
       }
     }
-    plan.removed = [...running.values()]
+    plan.removed = [...unmatched]
     return plan
   }
 
@@ -272,7 +274,7 @@ export class L4ListenerSet {
     const listener = spec.protocol === 'tcp'
       ? new TcpListener({ ...common, config: spec.config, sni: spec.sni })
       : new UdpListener({ ...common, config: spec.config })
-    return { spec, listener }
+    return { spec, listener, zeroKey: spec.config.port === 0 ? spec.key : undefined }
   }
 }
 
