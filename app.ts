@@ -141,7 +141,9 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // GATEWAY_HEALTH_ROUTE: answered by the gateway itself, for a balancer in front; while the app
   // drains Fastify answers 503 (return503OnClosing) before any handler runs.
   if (env.healthRoute !== undefined) app.get(env.healthRoute, async () => ({ status: 'ok' }))
-  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
+  // Errors name the config file's fields when the config comes from one.
+  const fieldRoot = env.configPath !== undefined ? 'GATEWAY_CONFIG.' : ''
+  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes, field: `${fieldRoot}routes` })
   await app.register(adminListener, {
     port: env.adminPort,
     host: env.adminHost,
@@ -154,7 +156,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // Layer 4 listeners (config file `tcp`/`udp`) over the same pools and health checks.
   if (config.tcp.length > 0 || config.udp.length > 0) {
     const { l4 } = await import('./plugins/l4/index.js')
-    await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
+    await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host, field: fieldRoot })
   }
   wireConfigReload(app, config)
   return app

@@ -35,6 +35,8 @@ export interface L4PluginOptions {
   host?: string
   /** How long closing (or a reload that removes a listener) waits for open TCP connections before cutting them. Default 10 000 ms. */
   drainTimeoutMs?: number
+  /** Root of field names in errors: '' (`tcp.0.pool`) or ending with a dot (`GATEWAY_CONFIG.`). Default ''. */
+  field?: string
 }
 
 const l4Plugin: FastifyPluginAsync<L4PluginOptions> = async (fastify, options) => {
@@ -42,7 +44,7 @@ const l4Plugin: FastifyPluginAsync<L4PluginOptions> = async (fastify, options) =
   if (!Number.isInteger(drainTimeoutMs) || drainTimeoutMs < 0) throw new ConfigError('drainTimeoutMs', `must be an integer >= 0, got ${String(drainTimeoutMs)}`)
   const defaultHost = options.host ?? '0.0.0.0'
   const registry = fastify.switchyard.pools
-  const specs = prepareListeners(options.tcp ?? [], options.udp ?? [], '', (name) => registry.get(name), defaultHost)
+  const specs = prepareListeners(options.tcp ?? [], options.udp ?? [], options.field ?? '', (name) => registry.get(name), defaultHost)
   const log = fastify.log
   const listeners = new L4ListenerSet({ defaultHost, drainTimeoutMs, log })
   listeners.initialize(specs)

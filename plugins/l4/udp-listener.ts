@@ -63,7 +63,7 @@ export class UdpListener {
   readonly stats = new ListenerStats()
   private options: UdpListenerOptions
   private readonly log: L4Logger
-  private readonly socket: Socket
+  private socket: Socket | undefined
   /** Sessions in order of last activity (a Map keeps insertion order: first = least recent). */
   private readonly sessions = new Map<string, Session>()
   private closing = false
@@ -74,21 +74,22 @@ export class UdpListener {
     this.options = options
     this.config = options.config
     this.log = options.log ?? silentL4Logger
-    const host = this.config.host ?? options.defaultHost
-    this.socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
-    this.name = `${host}:${this.config.port}`
-    this.socket.on('message', (message, rinfo) => { this.onClientDatagram(message, rinfo) })
-    this.socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
+    this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
-  /** Bind and serve; with `hold`, no session opens until `open()`. */
+  /** Bind and serve; with `hold`, no session opens until `serve()`. The socket is made here (building a listener opens nothing). */
   async listen ({ hold = false }: { hold?: boolean } = {}): Promise<void> {
     if (hold) this.accepting = false
+    const host = this.config.host ?? this.options.defaultHost
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
+    this.socket = socket
+    socket.on('message', (message, rinfo) => { this.onClientDatagram(message, rinfo) })
+    socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
     await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject)
-      this.socket.bind(this.config.port, this.config.host ?? this.options.defaultHost, () => {
-        this.socket.off('error', reject)
-        const address = this.socket.address()
+      socket.once('error', reject)
+      socket.bind(this.config.port, host, () => {
+        socket.off('error', reject)
+        const address = socket.address()
         this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
         resolve()
       })
@@ -120,6 +121,7 @@ export class UdpListener {
   }
 
   address (): { address: string, port: number } {
+    if (this.socket === undefined) throw new Error('udp listener not bound')
     return this.socket.address()
   }
 
@@ -132,11 +134,13 @@ export class UdpListener {
     if (this.closing) return
     this.closing = true
     for (const session of [...this.sessions.values()]) this.end(session, 'closing')
+    const socket = this.socket
+    if (socket === undefined) return
     await new Promise<void>((resolve) => {
       try {
-        this.socket.close(() => { resolve() })
+        socket.close(() => { resolve() })
       } catch {
-        resolve() // never bound
+        resolve() // bind failed
       }
     })
   }
@@ -216,7 +220,7 @@ export class UdpListener {
       session.bytesOut += reply.length
       counters.bytesOut += reply.length
       this.stats.counters.bytesOut += reply.length
-      this.socket.send(reply, session.clientPort, session.clientAddress)
+      this.socket?.send(reply, session.clientPort, session.clientAddress)
     })
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // ICMP unreachable (ECONNREFUSED) and the like: the target is not serving.
