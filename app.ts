@@ -24,6 +24,7 @@ import type { ClusterWorkerSide } from './cluster/index.js'
 import { describeConfiguredRoutes } from './config/describe.js'
 import { ConfigReloader, countReloads } from './config/reload.js'
 import { addConfigRoutes } from './config/admin-routes.js'
+import type { L4ListenerSet } from './plugins/l4/listener-set.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -140,7 +141,9 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // GATEWAY_HEALTH_ROUTE: answered by the gateway itself, for a balancer in front; while the app
   // drains Fastify answers 503 (return503OnClosing) before any handler runs.
   if (env.healthRoute !== undefined) app.get(env.healthRoute, async () => ({ status: 'ok' }))
-  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes })
+  // Errors name the config file's fields when the config comes from one.
+  const fieldRoot = env.configPath !== undefined ? 'GATEWAY_CONFIG.' : ''
+  await app.register(gatewayRoutes, { routes: config.routes, trustProxy: env.trustProxy, bodyLimit: env.bodyLimitBytes, field: `${fieldRoot}routes` })
   await app.register(adminListener, {
     port: env.adminPort,
     host: env.adminHost,
@@ -153,7 +156,7 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
   // Layer 4 listeners (config file `tcp`/`udp`) over the same pools and health checks.
   if (config.tcp.length > 0 || config.udp.length > 0) {
     const { l4 } = await import('./plugins/l4/index.js')
-    await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host })
+    await app.register(l4, { tcp: config.tcp, udp: config.udp, host: env.host, field: fieldRoot })
   }
   wireConfigReload(app, config)
   return app
@@ -165,13 +168,26 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
  * in /status, reload counters in /metrics.
  */
 function wireConfigReload (app: FastifyInstance, config: GatewayConfig): void {
+  // A gateway started without L4 listeners gets its set from the first reload that brings some.
+  let madeL4: L4ListenerSet | undefined
   const reloader = new ConfigReloader({
     pools: app.switchyard.pools,
     env: config.env,
     initial: config,
     routes: () => app.switchyard.routes,
+    l4: async (create) => {
+      if (app.switchyard.l4Listeners !== undefined || !create) return app.switchyard.l4Listeners
+      const { L4ListenerSet } = await import('./plugins/l4/listener-set.js')
+      const set = new L4ListenerSet({ defaultHost: config.env.host, log: app.log })
+      app.switchyard.l4Listeners = set
+      app.switchyard.l4 = () => set.describe()
+      madeL4 = set
+      return set
+    },
     log: app.log
   })
+  app.addHook('preClose', (done) => { madeL4?.close().catch(() => {}); done() })
+  app.addHook('onClose', async () => { await madeL4?.close() })
   app.decorate('switchyardConfig', reloader)
   addConfigRoutes(app.switchyardAdmin, reloader, config.env)
   app.addStatusSection('configVersion', () => reloader.version)

@@ -5,8 +5,8 @@
  *   switchyard check [--config FILE]    validate the whole config and exit (0 ok, 1 invalid), like `nginx -t`
  *   switchyard --help | --version
  * Only what a command needs is imported, and only when it runs: `--help` and
- * `--version` load nothing of the gateway, `check` loads the config modules
- * but not Fastify or the plugins.
+ * `--version` load nothing of the gateway; `check` builds the gateway from
+ * the config without starting it (config/check-gateway.ts).
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -66,14 +66,11 @@ async function check (env: NodeJS.ProcessEnv): Promise<number> {
     process.stderr.write('switchyard: check needs --config FILE (or GATEWAY_CONFIG)\n')
     return 2
   }
-  const [{ loadConfig }, { checkConfig }, { ConfigError }] = await Promise.all([
-    import('../config/index.js'), import('../config/check.js'), import('../lib/validate.js')
-  ])
+  const [{ checkGatewayConfig }, { ConfigError }] = await Promise.all([import('../config/check-gateway.js'), import('../lib/validate.js')])
   try {
-    const config = loadConfig(env)
-    const checked = checkConfig(config)
-    const pools = Object.keys(checked.pools).length
-    process.stdout.write(`switchyard: configuration ${env.GATEWAY_CONFIG} is ok (${pools} pool${pools === 1 ? '' : 's'}, ${checked.routes.length} route${checked.routes.length === 1 ? '' : 's'})\n`)
+    const { pools, routes, listeners } = await checkGatewayConfig(env)
+    const l4 = listeners === 0 ? '' : `, ${listeners} L4 listener${listeners === 1 ? '' : 's'}`
+    process.stdout.write(`switchyard: configuration ${env.GATEWAY_CONFIG} is ok (${pools} pool${pools === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'}${l4})\n`)
     return 0
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err

@@ -6,9 +6,14 @@
  *    cross-references and every check a start would make (`checkConfig`),
  *    then build what it needs (`PoolRegistry.plan`: new Pool objects, nothing
  *    started). Any error → nothing changed; the ConfigError names the field.
+ *    The L4 listeners are validated against those pools and matched with the
+ *    running ones (`L4ListenerSet.stage`), and the new ones are bound, holding
+ *    their connections (`bind`): a port in use refuses the reload, naming
+ *    `….tcp.N.port`, after closing what it bound.
  * 2. Apply: pools are reconciled (`PoolRegistry.apply`; health checks follow
  *    through its listener), then routes are swapped when the gateway has a
- *    swappable route table.
+ *    swappable route table, then the L4 listeners take their new settings,
+ *    the new ones serve and the removed ones drain (`L4ListenerSet.commit`).
  *
  * Reloads run one at a time, in the order asked. Each applied one bumps
  * `version` and `loadedAt`; `reloads` and `failedReloads` count for /metrics.
@@ -16,6 +21,8 @@
 import { Counter, type Registry } from 'prom-client'
 import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import type { PoolRegistry } from '../plugins/pools/index.js'
+import { poolFamily } from '../plugins/pools/pool.js'
+import type { L4Change, L4ListenerSet, L4Plan, PoolLookup } from '../plugins/l4/listener-set.js'
 import type { RouteDeclarationInput } from '../routes/declarations.js'
 import type { GatewayRouteSet } from '../routes/index.js'
 import { checkConfig } from './check.js'
@@ -35,13 +42,22 @@ export interface ReloadLogger {
   error (obj: object, msg: string): void
 }
 
+/**
+ * The gateway's L4 listeners: the running set, or (`create`) one made now —
+ * a gateway that started without `tcp`/`udp` gets one on the first reload
+ * that brings listeners (the L4 code loads then).
+ */
+export type ReloadableL4 = (create: boolean) => Promise<L4ListenerSet | undefined>
+
 export interface ConfigReloaderOptions {
   pools: PoolRegistry
   env: GatewayEnv
   /** The config the gateway started with. */
-  initial: Pick<GatewayConfig, 'pools' | 'routes'>
+  initial: Pick<GatewayConfig, 'pools' | 'routes'> & Partial<Pick<GatewayConfig, 'tcp' | 'udp'>>
   /** The route table, when the gateway has one that can be swapped. */
   routes?: () => ReloadableRoutes | undefined
+  /** The L4 listeners; without it a config with `tcp`/`udp` listeners is refused. */
+  l4?: ReloadableL4
   log: ReloadLogger
 }
 
@@ -55,6 +71,8 @@ export interface ReloadResult {
   targets: Array<{ pool: string, added: string[], removed: string[] }>
   /** `replaced`, `unchanged`, or why route changes wait for a restart. */
   routes: string
+  /** L4 listeners (`tcp 127.0.0.1:15432`) added, changed (new settings, same socket) and removed (draining). */
+  l4: L4Change
 }
 
 /** What `/config` shows. */
@@ -78,7 +96,8 @@ export class ConfigReloader {
 
   constructor (options: ConfigReloaderOptions) {
     this.options = options
-    this.running = structuredClone({ pools: options.initial.pools, routes: options.initial.routes }) as ConfigFile
+    const { pools, routes, tcp = [], udp = [] } = options.initial
+    this.running = structuredClone({ pools, routes, tcp, udp }) as ConfigFile
     this.sourceName = options.env.configPath ?? (options.env.upstreams !== undefined ? 'GATEWAY_UPSTREAMS' : 'built-in')
   }
 
@@ -121,25 +140,30 @@ export class ConfigReloader {
   private async apply (read: () => ConfigFile, root: string, source: string): Promise<ReloadResult> {
     const { pools: registry, log } = this.options
     let next: ConfigFile
-    let plan
+    let plan: ReturnType<PoolRegistry['plan']> | undefined
+    let l4: { set: L4ListenerSet, plan: L4Plan } | undefined
     try {
       next = read()
       applyEnvDefaults(next.pools, this.options.env)
       const checked = checkConfig(next, root)
-      const table = this.options.routes?.()
-      if (table === undefined) this.refuseRemovingRoutedPools(checked.pools, root)
-      plan = registry.plan(checked.pools)
-      // Routes compile against the pools they will see (new ones staged); the result is only a check.
-      if (table !== undefined) {
-        const built = plan
-        try {
-          for (const entry of registry.withStaged(built, () => table.compile(next.routes, `${root}.routes`))) entry.close()
-        } catch (err) {
-          registry.discard(built)
-          throw err
+      for (const [name, config] of Object.entries(checked.pools)) {
+        const running = registry.get(name)
+        if (running !== undefined && poolFamily(config.targets, `${root}.pools.${name}`) !== running.family) {
+          throw new ConfigError(`${root}.pools.${name}.targets`, `must stay ${running.family} targets: a running pool cannot change what its targets speak (give the new pool another name)`)
         }
       }
+      const table = this.options.routes?.()
+      if (table === undefined) this.refuseRemovingRoutedPools(checked.pools, root)
+      const built = registry.plan(checked.pools)
+      plan = built
+      // Routes compile against the pools they will see (new ones staged); the result is only a check.
+      if (table !== undefined) {
+        for (const entry of registry.withStaged(built, () => table.compile(next.routes, `${root}.routes`))) entry.close()
+      }
+      // L4 listeners last: binding the new ones is the one step that touches the system.
+      l4 = await this.stageListeners(next, root, (name) => registry.withStaged(built, () => registry.get(name)))
     } catch (err) {
+      if (plan !== undefined) registry.discard(plan)
       this.failedReloads++
       const message = err instanceof ConfigError ? err.message : `${root} could not be applied: ${(err as Error).message}`
       log.error({ source, field: err instanceof ConfigError ? err.field : undefined }, `config reload refused, running config kept: ${message}`)
@@ -158,7 +182,8 @@ export class ConfigReloader {
       routes = 'not applied: this build registers routes at start, so route changes need a restart'
       next = { ...next, routes: this.running.routes }
     }
-    // Removed pools: nothing new reaches them now that the routes are swapped; they finish and close.
+    const l4Change = l4 === undefined ? { added: [], changed: [], removed: [] } : l4.set.commit(l4.plan)
+    // Removed pools: nothing new reaches them now that the routes and listeners are swapped; they finish and close.
     registry.retire(plan)
     this.running = structuredClone(next)
     this.versionNumber++
@@ -180,10 +205,29 @@ export class ConfigReloader {
       source,
       pools: { added: change.added.map((p) => p.name), changed: change.changed.map((c) => c.pool.name), removed: change.removed.map((p) => p.name) },
       targets,
-      routes
+      routes,
+      l4: l4Change
     }
     log.info(result, `config reloaded: version ${this.versionNumber}`)
     return result
+  }
+
+  /**
+   * Validate `next`'s L4 listeners against the pools as the reload leaves
+   * them, match them with the running ones and bind the new ones (held until
+   * `commit`). Nothing to do when there are none and never were.
+   */
+  private async stageListeners (next: ConfigFile, root: string, pool: PoolLookup): Promise<{ set: L4ListenerSet, plan: L4Plan } | undefined> {
+    const wanted = next.tcp.length > 0 || next.udp.length > 0
+    const set = await this.options.l4?.(wanted)
+    if (set === undefined) {
+      if (wanted) throw new ConfigError(`${root}.${next.tcp.length > 0 ? 'tcp' : 'udp'}`, 'cannot be applied: this gateway has no L4 listeners to reconcile')
+      return undefined
+    }
+    const { prepareListeners } = await import('../plugins/l4/listener-set.js')
+    const plan = set.stage(prepareListeners(next.tcp, next.udp, `${root}.`, pool, set.defaultHost))
+    await set.bind(plan)
+    return { set, plan }
   }
 
   /** New routes in, old ones out and closed; a route that stays (same prefix) keeps its counters. */

@@ -23,6 +23,8 @@ export class ListenerStats {
   dropped = 0
   evicted = 0
   private readonly perTarget = new Map<Target, TargetEntry>()
+  /** Targets that left the listener's pools with connections still open (see `prune`). */
+  private readonly leaving = new Set<Target>()
 
   /** The counters of `target` (created on first use). */
   target (pool: Pool, target: Target): L4Counters {
@@ -35,6 +37,20 @@ export class ListenerStats {
   }
 
   /**
+   * Forget the targets that `keeps` no longer wants (a reload took them out
+   * of the listener's pools) once nothing of theirs is open: at once, or
+   * when `describe` finds them idle.
+   */
+  prune (keeps: (target: Target) => boolean): void {
+    this.leaving.clear()
+    for (const [target, entry] of this.perTarget) {
+      if (keeps(target)) continue
+      if (entry.counters.active === 0) this.perTarget.delete(target)
+      else this.leaving.add(target)
+    }
+  }
+
+  /**
    * The status object. `live` adds the bytes of connections still open
    * (counted into the totals only when they close) per target.
    */
@@ -42,6 +58,11 @@ export class ListenerStats {
     const targets: L4TargetStatus[] = []
     let liveIn = 0
     let liveOut = 0
+    for (const target of this.leaving) {
+      if (this.perTarget.get(target)?.counters.active !== 0) continue
+      this.perTarget.delete(target)
+      this.leaving.delete(target)
+    }
     for (const [target, entry] of this.perTarget) {
       const extra = live?.get(entry.counters)
       if (extra !== undefined) {

@@ -18,6 +18,11 @@
  * The target's `inFlight` counts the open connection (least-connections reads it); health
  * changes never cut an open connection — they only steer new ones. `close()` stops
  * accepting and waits for open connections up to a deadline, then cuts them.
+ *
+ * A config reload (`L4ListenerSet`, listener-set.ts) may bind a new listener with
+ * `listen({ hold: true })` before the new pools are in place: connections it accepts
+ * wait (paused) until `serve()`. A listener that stays takes its new settings with
+ * `update()`; they apply to connections accepted from then on.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import type { Pool } from '../pools/pool.js'
@@ -57,24 +62,34 @@ interface Connection {
 }
 
 export class TcpListener {
-  readonly config: TcpListenerConfig
+  /** The settings of new connections (replaced by `update`). */
+  config: TcpListenerConfig
   readonly stats = new ListenerStats()
-  private readonly options: TcpListenerOptions
+  private options: TcpListenerOptions
   private readonly log: L4Logger
   private readonly server: Server
   private readonly connections = new Set<Connection>()
   private closing = false
+  /** Connections accepted by a listener bound with `hold` and not yet served (paused). */
+  private held: Socket[] | undefined
 
   constructor (options: TcpListenerOptions) {
     this.options = options
     this.config = options.config
     this.log = options.log ?? silentL4Logger
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => { this.accept(socket) })
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
+      if (this.held === undefined) this.accept(socket)
+      else if (this.held.length < this.config.maxConnections) {
+        socket.on('error', () => { socket.destroy() })
+        this.held.push(socket)
+      } else socket.destroy()
+    })
     this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
-  /** Bind and start accepting. */
-  async listen (): Promise<void> {
+  /** Bind and start accepting; with `hold`, connections wait for `serve()`. */
+  async listen ({ hold = false }: { hold?: boolean } = {}): Promise<void> {
+    if (hold) this.held ??= []
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen({ port: this.config.port, host: this.config.host ?? this.options.defaultHost }, () => {
@@ -84,6 +99,26 @@ export class TcpListener {
         resolve()
       })
     })
+  }
+
+  /** Serve the connections held since `listen({ hold: true })`, and every one after. */
+  serve (): void {
+    const held = this.held ?? []
+    this.held = undefined
+    for (const socket of held) {
+      if (socket.destroyed) continue
+      this.accept(socket)
+    }
+  }
+
+  /**
+   * New settings (config reload) for connections accepted from now on: pool,
+   * sni map, allow/deny, timeouts, maxConnections, proxyProtocol. Open
+   * connections keep the target and timeouts they have. The address stays.
+   */
+  update (settings: Pick<TcpListenerOptions, 'config' | 'pool' | 'sni' | 'admits'>): void {
+    this.options = { ...this.options, ...settings, sni: settings.sni, admits: settings.admits }
+    this.config = settings.config
   }
 
   /** The bound address (after `listen`). */
@@ -102,6 +137,8 @@ export class TcpListener {
    */
   async close (drainTimeoutMs: number): Promise<void> {
     this.closing = true
+    for (const socket of this.held ?? []) socket.destroy()
+    this.held = undefined
     const wasListening = this.server.listening
     const closed = new Promise<void>((resolve) => { this.server.close(() => { resolve() }) })
     if (!wasListening) return

@@ -9,6 +9,13 @@
  * active session is evicted. A target that answers with ICMP unreachable
  * counts as a connect failure (passive health, as in L7) and ends the session.
  * Framework-free; `switchyard-l4` (index.ts) starts and closes it.
+ *
+ * On a config reload (`L4ListenerSet`, listener-set.ts): a new listener may be
+ * bound with `listen({ hold: true })` and takes no session until `open()`; one
+ * that stays takes new settings with `update()` (for new sessions; open ones
+ * keep their target); a removed one `retire`s: no new session, the open ones
+ * go on (the listening socket carries their replies) until they end or the
+ * drain deadline passes, then it closes.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
@@ -19,9 +26,10 @@ import { ListenerStats } from './stats.js'
 import { unmapIPv4 } from './proxy-header.js'
 import type { UdpListenerConfig } from './options.js'
 
+import { silentL4Logger, type L4Logger } from './logger.js'
+
 /** Datagrams a new session holds while its socket connects. */
 const MAX_PENDING_DATAGRAMS = 64
-import { silentL4Logger, type L4Logger } from './logger.js'
 
 export interface UdpListenerOptions {
   config: UdpListenerConfig
@@ -50,39 +58,70 @@ interface Session {
 }
 
 export class UdpListener {
-  readonly config: UdpListenerConfig
+  /** The settings of new sessions (replaced by `update`). */
+  config: UdpListenerConfig
   readonly stats = new ListenerStats()
-  private readonly options: UdpListenerOptions
+  private options: UdpListenerOptions
   private readonly log: L4Logger
-  private readonly socket: Socket
+  private socket: Socket | undefined
   /** Sessions in order of last activity (a Map keeps insertion order: first = least recent). */
   private readonly sessions = new Map<string, Session>()
   private closing = false
+  /** New sessions are opened (false while held by `listen({ hold: true })` and once retiring). */
+  private accepting = true
 
   constructor (options: UdpListenerOptions) {
     this.options = options
     this.config = options.config
     this.log = options.log ?? silentL4Logger
-    const host = this.config.host ?? options.defaultHost
-    this.socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
-    this.name = `${host}:${this.config.port}`
-    this.socket.on('message', (message, rinfo) => { this.onClientDatagram(message, rinfo) })
-    this.socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
+    this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
-  async listen (): Promise<void> {
+  /** Bind and serve; with `hold`, no session opens until `serve()`. The socket is made here (building a listener opens nothing). */
+  async listen ({ hold = false }: { hold?: boolean } = {}): Promise<void> {
+    if (hold) this.accepting = false
+    const host = this.config.host ?? this.options.defaultHost
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false })
+    this.socket = socket
+    socket.on('message', (message, rinfo) => { this.onClientDatagram(message, rinfo) })
+    socket.on('error', (err) => { this.log.warn({ listener: this.name, code: (err as NodeJS.ErrnoException).code }, 'udp listener error') })
     await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject)
-      this.socket.bind(this.config.port, this.config.host ?? this.options.defaultHost, () => {
-        this.socket.off('error', reject)
-        const address = this.socket.address()
+      socket.once('error', reject)
+      socket.bind(this.config.port, host, () => {
+        socket.off('error', reject)
+        const address = socket.address()
         this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
         resolve()
       })
     })
   }
 
+  /** Open sessions from now on (after `listen({ hold: true })`); `open` is what opens one. */
+  serve (): void {
+    if (!this.closing) this.accepting = true
+  }
+
+  /** New settings (config reload) for sessions opened from now on; open sessions keep their target. */
+  update (settings: Pick<UdpListenerOptions, 'config' | 'pool' | 'admits'>): void {
+    this.options = { ...this.options, ...settings, admits: settings.admits }
+    this.config = settings.config
+  }
+
+  /**
+   * Removed from the config: no new session; open ones go on until they end
+   * (`sessionTimeoutMs` of silence) or `drainTimeoutMs` passes; then `close`.
+   */
+  async retire (drainTimeoutMs: number): Promise<void> {
+    this.accepting = false
+    const deadline = Date.now() + drainTimeoutMs
+    while (this.sessions.size > 0 && !this.closing && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))))
+    }
+    await this.close()
+  }
+
   address (): { address: string, port: number } {
+    if (this.socket === undefined) throw new Error('udp listener not bound')
     return this.socket.address()
   }
 
@@ -95,11 +134,13 @@ export class UdpListener {
     if (this.closing) return
     this.closing = true
     for (const session of [...this.sessions.values()]) this.end(session, 'closing')
+    const socket = this.socket
+    if (socket === undefined) return
     await new Promise<void>((resolve) => {
       try {
-        this.socket.close(() => { resolve() })
+        socket.close(() => { resolve() })
       } catch {
-        resolve() // never bound
+        resolve() // bind failed
       }
     })
   }
@@ -116,6 +157,7 @@ export class UdpListener {
     const key = `${rinfo.address}|${rinfo.port}`
     let session = this.sessions.get(key)
     if (session === undefined) {
+      if (!this.accepting) return
       if (this.options.admits !== undefined && !this.options.admits(rinfo.address)) {
         this.stats.refused++
         return
@@ -178,7 +220,7 @@ export class UdpListener {
       session.bytesOut += reply.length
       counters.bytesOut += reply.length
       this.stats.counters.bytesOut += reply.length
-      this.socket.send(reply, session.clientPort, session.clientAddress)
+      this.socket?.send(reply, session.clientPort, session.clientAddress)
     })
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // ICMP unreachable (ECONNREFUSED) and the like: the target is not serving.

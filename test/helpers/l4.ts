@@ -130,3 +130,120 @@ export async function tcpExchange (port: number, data: Buffer | string = '', tim
     socket.on('connect', () => { socket.end(data) })
   })
 }
+
+/** Writes its name and a newline, then echoes every byte back (and ends when the client ends). */
+export const namedEchoTcp: TcpHandler = (socket, backend) => {
+  socket.write(`${backend.name}\n`)
+  socket.pipe(socket)
+}
+
+/**
+ * One connection to a `namedEchoTcp` backend through 127.0.0.1:`port`, kept
+ * open: `backend` is the name it announced; `roundTrip` sends bytes and
+ * resolves once the same bytes came back (rejects on anything else).
+ */
+export interface EchoStream {
+  backend: string
+  roundTrip: (data: Buffer) => Promise<void>
+  /** Bytes sent and echoed back so far. */
+  readonly echoed: number
+  end: () => Promise<void>
+}
+
+export async function openEchoStream (port: number, timeoutMs = 10_000): Promise<EchoStream> {
+  const socket = connect({ port, host: '127.0.0.1' })
+  let buffered = Buffer.alloc(0)
+  let waiter: (() => void) | undefined
+  let failure: Error | undefined
+  let echoed = 0
+  socket.on('data', (chunk: Buffer) => { buffered = Buffer.concat([buffered, chunk]); waiter?.() })
+  socket.on('error', (err) => { failure = err; waiter?.() })
+  socket.on('close', () => { failure ??= new Error('closed by the gateway'); waiter?.() })
+  const until = async (done: () => boolean): Promise<void> => {
+    const deadline = Date.now() + timeoutMs
+    while (!done()) {
+      if (failure !== undefined) throw failure
+      if (Date.now() > deadline) throw new Error('echo stream timed out')
+      await new Promise<void>((resolve) => { waiter = resolve; setTimeout(resolve, 50) })
+      waiter = undefined
+    }
+  }
+  await until(() => buffered.includes(0x0a))
+  const newline = buffered.indexOf(0x0a)
+  const backend = buffered.subarray(0, newline).toString()
+  buffered = buffered.subarray(newline + 1)
+  return {
+    backend,
+    get echoed () { return echoed },
+    roundTrip: async (data) => {
+      socket.write(data)
+      await until(() => buffered.length >= data.length)
+      const back = buffered.subarray(0, data.length)
+      buffered = buffered.subarray(data.length)
+      if (!back.equals(data)) throw new Error(`echo differs after ${echoed} bytes`)
+      echoed += data.length
+    },
+    end: async () => {
+      await new Promise<void>((resolve) => { socket.once('close', () => { resolve() }); socket.end() })
+    }
+  }
+}
+
+export interface TcpLoadResult {
+  connections: number
+  failures: string[]
+  /** Connections by the backend that served them. */
+  byBackend: Map<string, number>
+}
+
+export interface TcpLoad {
+  readonly connections: number
+  /** By backend, the connections that started since the previous call (and have finished). */
+  since: () => Map<string, number>
+  stop: () => Promise<TcpLoadResult>
+}
+
+/**
+ * `clients` loops over 127.0.0.1:`port` (a listener on `namedEchoTcp`
+ * backends): connect, read the backend's name, send 64 random bytes, check
+ * they come back, end. Bounded by `maxMs`. Any error or wrong byte is a failure.
+ */
+export function startTcpLoad (port: number, options: { clients?: number, maxMs?: number } = {}): TcpLoad {
+  const deadline = Date.now() + (options.maxMs ?? 60_000)
+  const result: TcpLoadResult = { connections: 0, failures: [], byBackend: new Map() }
+  let recent = new Map<string, number>()
+  let epoch = 0
+  const state = { stopped: false }
+  const loop = async (): Promise<void> => {
+    while (!state.stopped && Date.now() < deadline) {
+      const startedIn = epoch
+      const data = Buffer.from(Array.from({ length: 64 }, () => Math.floor(Math.random() * 256)))
+      try {
+        const stream = await openEchoStream(port)
+        await stream.roundTrip(data)
+        await stream.end()
+        result.byBackend.set(stream.backend, (result.byBackend.get(stream.backend) ?? 0) + 1)
+        if (startedIn === epoch) recent.set(stream.backend, (recent.get(stream.backend) ?? 0) + 1)
+      } catch (err) {
+        result.failures.push(String(err))
+      }
+      result.connections++
+    }
+  }
+  const loops = Array.from({ length: options.clients ?? 4 }, async () => { await loop() })
+  return {
+    get connections () { return result.connections },
+    since: () => { const seen = recent; recent = new Map(); epoch++; return seen },
+    stop: async () => { state.stopped = true; await Promise.all(loops); return result }
+  }
+}
+
+/** Send `message` from `socket` to 127.0.0.1:`port` and wait for one reply. */
+export async function udpAsk (socket: UdpSocket, port: number, message: string, timeoutMs = 5_000): Promise<string> {
+  return await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { socket.off('message', onMessage); reject(new Error(`no UDP reply to ${message}`)) }, timeoutMs)
+    const onMessage = (reply: Buffer): void => { clearTimeout(timer); socket.off('message', onMessage); resolve(reply.toString()) }
+    socket.on('message', onMessage)
+    socket.send(message, port, '127.0.0.1')
+  })
+}
