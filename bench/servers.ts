@@ -16,6 +16,7 @@ import httpProxy from '@fastify/http-proxy'
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getHeapSpaceStatistics } from 'node:v8'
 
 const [kind, arg = '', extra = '{}'] = process.argv.slice(2)
 
@@ -118,6 +119,18 @@ if (kind === 'backends') {
   // Logging as the bundled app does it (pino to stdout, at LOG_LEVEL), so its cost is in the figures.
   const app = await buildGateway(loadConfig(env))
   await app.listen({ port: 0, host: '127.0.0.1' })
+  const memoryFile = process.env.BENCH_MEMORY_FILE
+  if (memoryFile !== undefined) {
+    // `kill -USR2`: where the process's memory is (RSS, V8 heap, off-heap buffers), written to BENCH_MEMORY_FILE.
+    process.on('SIGUSR2', () => {
+      // Started with --expose-gc and BENCH_MEMORY_GC=1: collect first, so the heap figures are what lives.
+      const collect = (globalThis as { gc?: () => void }).gc
+      if (process.env.BENCH_MEMORY_GC === '1' && collect !== undefined) collect()
+      const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]))
+      const store = app.switchyard.cache?.store as { bytes?: number, size?: number } | undefined
+      writeFileSync(memoryFile, JSON.stringify({ ...process.memoryUsage(), spaces, cacheBytes: store?.bytes, cacheItems: store?.size }))
+    })
+  }
   process.stdout.write(`READY ${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`)
 } else {
   process.stderr.write(`unknown kind ${String(kind)}\n`)

@@ -38,6 +38,9 @@ export interface VaryMarker {
 
 export type StoredItem = CachedResponse | VaryMarker
 
+/** The vary list of every response that varies on nothing (one array, not one per entry). */
+const NO_VARY = Object.freeze([]) as unknown as string[]
+
 /**
  * What an item costs the process in the memory store, in bytes, calibrated
  * on Node 20 with `bench/cache-memory.ts` (RSS growth over stored items, not
@@ -83,24 +86,58 @@ export function ownString (value: string): string {
   return JSON.parse(JSON.stringify(value)) as string
 }
 
+/** Distinct strings a `StringTable` keeps before it starts over (entries keep the copies they have). */
+export const MAX_INTERNED_STRINGS = 8192
+/** Longer strings are copied, not interned (they are seldom repeated). */
+export const MAX_INTERNED_LENGTH = 96
+
+/**
+ * Header names and short values seen by one store, each kept once: a
+ * thousand entries with the same `content-type`, `cache-control`, `server`
+ * or the same second's `date` share one string instead of a copy each.
+ * Bounded: when full it starts over (what entries hold stays valid).
+ */
+export class StringTable {
+  private table = new Map<string, string>()
+
+  /** The table's copy of `value`, or a flat copy of its own when it is too long to intern. */
+  intern (value: string): string {
+    const known = this.table.get(value)
+    if (known !== undefined) return known
+    const own = ownString(value)
+    if (own.length > MAX_INTERNED_LENGTH) return own
+    if (this.table.size >= MAX_INTERNED_STRINGS) this.table = new Map()
+    this.table.set(own, own)
+    return own
+  }
+
+  get size (): number { return this.table.size }
+}
+
 /**
  * A copy of `item` that holds only its own bytes, for a store that keeps it
  * in memory: the body in its own ArrayBuffer (a body that is a slice of a
  * socket read, or of Buffer's shared pool, would keep the whole read or pool
- * slab alive), headers in a fresh object of flat strings.
+ * slab alive), headers in a fresh object of flat strings, names and short
+ * values interned in the store's `strings`.
  */
-export function compactItem (item: StoredItem): StoredItem {
-  if (item.kind === 'vary') return { kind: 'vary', names: item.names.map(ownString) }
+export function compactItem (item: StoredItem, strings: StringTable): StoredItem {
+  if (item.kind === 'vary') return { kind: 'vary', names: item.names.map((name) => strings.intern(name)) }
   const source = item.body
   let body = source
   if (source.byteOffset !== 0 || source.buffer.byteLength !== source.length) {
     body = Buffer.allocUnsafeSlow(source.length)
     source.copy(body)
   }
+  const headers: StoredHeaders = {}
+  for (const name in item.headers) {
+    const value = item.headers[name] as string | string[]
+    headers[strings.intern(name)] = Array.isArray(value) ? value.map((v) => strings.intern(v)) : strings.intern(value)
+  }
   return {
     kind: 'response',
     status: item.status,
-    headers: JSON.parse(JSON.stringify(item.headers)) as StoredHeaders,
+    headers,
     body,
     responseTime: item.responseTime,
     initialAge: item.initialAge,
@@ -108,9 +145,9 @@ export function compactItem (item: StoredItem): StoredItem {
     mustRevalidate: item.mustRevalidate,
     staleWhileRevalidate: item.staleWhileRevalidate,
     staleIfError: item.staleIfError,
-    etag: item.etag === undefined ? undefined : ownString(item.etag),
-    lastModified: item.lastModified === undefined ? undefined : ownString(item.lastModified),
-    vary: item.vary.map(ownString)
+    etag: item.etag === undefined ? undefined : strings.intern(item.etag),
+    lastModified: item.lastModified === undefined ? undefined : strings.intern(item.lastModified),
+    vary: item.vary.length === 0 ? NO_VARY : item.vary.map((name) => strings.intern(name))
   }
 }
 

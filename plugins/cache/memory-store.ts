@@ -1,13 +1,14 @@
 /**
  * In-process cache store: an LRU bounded in bytes. An item is stored as a
  * compact copy that holds only its own bytes (`compactItem`: the body in its
- * own ArrayBuffer, not a slice of a socket read; flat strings), and counted
+ * own ArrayBuffer, not a slice of a socket read; header names and short
+ * values interned in a table the store owns), and counted
  * at what it costs the process: body, headers, key and the objects around
  * them (`itemSize`). A `Map` keeps recency order: a hit re-inserts its key at
  * the end, eviction takes from the front. Expired items are dropped when read.
  */
 import type { StoredItem } from './entry.js'
-import { compactItem, itemSize, ownString } from './entry.js'
+import { compactItem, itemSize, ownString, StringTable } from './entry.js'
 import { primaryOf, VARIANT_SEPARATOR } from './key.js'
 import type { CacheStore } from './store.js'
 
@@ -26,6 +27,8 @@ export class MemoryStore implements CacheStore {
   private readonly slots = new Map<string, Slot>()
   /** Variant keys by primary key. */
   private readonly variants = new Map<string, Set<string>>()
+  /** Header names and short values, kept once for all entries. */
+  private readonly strings = new StringTable()
   private used = 0
 
   constructor (maxBytes = DEFAULT_CACHE_MAX_BYTES) {
@@ -60,7 +63,7 @@ export class MemoryStore implements CacheStore {
     if (old !== undefined) this.remove(key, old)
     if (size > this.maxBytes) return
     key = ownString(key)
-    item = compactItem(item)
+    item = compactItem(item, this.strings)
     while (this.used + size > this.maxBytes) {
       const oldest = this.slots.keys().next()
       if (oldest.done === true) break

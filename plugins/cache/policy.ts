@@ -281,11 +281,11 @@ export function conditionalMatches (entry: CachedResponse, headers: IncomingHttp
     }
     return false
   }
-  const ims = headers['if-modified-since']
-  if (ims === undefined) return false
-  const since = Date.parse(ims)
-  const modified = Date.parse(entry.lastModified ?? single(entry.headers.date) ?? '')
-  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since
+  // RFC 9110 §13.1.3: an If-Modified-Since that is not a valid HTTP-date is ignored (`Date.parse` would read "-3000" as the year 3000).
+  const since = parseHttpDate(headers['if-modified-since'])
+  if (since === undefined) return false
+  const modified = parseHttpDate(entry.lastModified ?? single(entry.headers.date))
+  return modified !== undefined && modified <= since
 }
 
 /** Fields a 304 built from a stored 200 carries (RFC 9110 §15.4.5). */

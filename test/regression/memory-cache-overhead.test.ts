@@ -4,9 +4,13 @@
  * counted bodies and header characters, not the objects around them), and a
  * stored body that was a slice of a socket read kept the whole read alive.
  * The RSS figure comes from `bench/cache-memory.ts`; here, the store's own
- * byte accounting and what a stored item holds on to.
+ * byte accounting, what a stored item holds on to, that the count covers the
+ * live heap and buffers of its entries, and that entries sharing header
+ * values (the same content-type, cache-control, server, date) share strings.
  */
 import t from 'tap'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { MemoryStore } from '../../plugins/cache/memory-store.js'
 import { itemSize, type CachedResponse } from '../../plugins/cache/entry.js'
 
@@ -61,4 +65,59 @@ t.test('the bound holds in counted bytes with many small entries', async (t) => 
   for (let i = 0; i < 20_000; i++) await store.set(`http://h/${i}`, response(body), 60_000)
   t.ok(store.bytes <= maxBytes, `counted bytes within the bound (${store.bytes})`)
   t.ok(store.size < maxBytes / 1000, `small entries are not counted as nearly free: ${store.size} kept in 1 MiB`)
+})
+
+/** A full GC, so heap figures are what lives (the flag is set for this process only). */
+function collectGarbage (): void {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  gc()
+  gc()
+}
+
+function liveBytes (): number {
+  collectGarbage()
+  const usage = process.memoryUsage()
+  return usage.heapUsed + usage.arrayBuffers
+}
+
+/** A response as the forwarder hands it over: every header value a fresh string, the body a slice of a larger read. */
+function forwarded (i: number, sharedValues: boolean): CachedResponse {
+  const fresh = (value: string): string => Buffer.from(value).toString('latin1')
+  const read = Buffer.alloc(1024 + 400, 'r')
+  const distinct = sharedValues ? '' : `-${i}`
+  return response(read.subarray(300, 300 + 1024), {
+    'content-type': fresh(`application/octet-stream${distinct}`),
+    'content-length': fresh(`1024${distinct}`),
+    'cache-control': fresh(`public, max-age=300${distinct}`),
+    date: fresh(`Tue, 01 Dec 2026 12:00:00 GMT${distinct}`),
+    server: fresh(`origin/1.2${distinct}`),
+    'x-powered-by': fresh(`switchyard-test${distinct}`)
+  })
+}
+
+t.test('what the store counts covers what its entries hold live (heap and buffers after a full GC)', async (t) => {
+  const count = 20_000
+  const store = new MemoryStore(1024 * 1024 * 1024)
+  const before = liveBytes()
+  for (let i = 0; i < count; i++) await store.set(`http://127.0.0.1:40000/1k?u=${i}`, forwarded(i, false), 60_000)
+  const live = liveBytes() - before
+  t.ok(store.bytes >= live, `counted ${(store.bytes / count).toFixed(0)} B per entry, live ${(live / count).toFixed(0)} B`)
+  await store.close()
+})
+
+t.test('entries with the same header values share one copy of each', async (t) => {
+  const count = 20_000
+  const cost = async (sharedValues: boolean): Promise<number> => {
+    const store = new MemoryStore(1024 * 1024 * 1024)
+    const before = liveBytes()
+    for (let i = 0; i < count; i++) await store.set(`http://127.0.0.1:40000/1k?u=${i}`, forwarded(i, sharedValues), 60_000)
+    const perEntry = (liveBytes() - before) / count
+    await store.close()
+    return perEntry
+  }
+  const distinct = await cost(false)
+  const shared = await cost(true)
+  // Six values of 4–30 characters: a string each is ≥ 24 bytes of heap.
+  t.ok(distinct - shared >= 6 * 24, `per entry: ${distinct.toFixed(0)} B with distinct values, ${shared.toFixed(0)} B with shared ones`)
 })
