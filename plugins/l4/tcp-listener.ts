@@ -5,14 +5,14 @@
  *
  * Per connection, in order:
  * 1. refused at once (destroyed, never queued) beyond `maxConnections` or by `allow`/`deny`;
- * 2. with `sni`, the ClientHello is peeked (not consumed) within
+ * 2. with `sni`, the ClientHello is read (and kept, to be sent first) within
  *    `clientHelloTimeoutMs` and its server name picks the pool; late or malformed → closed;
  * 3. a target is picked (`consistent-hash` keys on the client IP) and connected within
  *    `connectTimeoutMs`; a failed connect — no client byte has been sent yet — counts on the
  *    target as in L7 (passive health through `pool.outlier`) and the next target is tried,
  *    up to the pool's `retries`;
  * 4. the PROXY header (`proxyProtocol`) goes first, then the bytes are piped with
- *    backpressure (`pump`) and half-close (`allowHalfOpen`: an `end` from one side is passed
+ *    backpressure (a `Pump` per direction, `pump.ts`) and half-close (`allowHalfOpen`: an `end` from one side is passed
  *    on, the other direction keeps flowing) until both sides are done or `idleTimeoutMs`
  *    of silence.
  * The target's `inFlight` counts the open connection (least-connections reads it); health
@@ -20,6 +20,7 @@
  * accepting and waits for open connections up to a deadline, then cuts them.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { PassThrough } from 'node:stream'
 import type { Pool } from '../pools/pool.js'
 import type { Target } from '../pools/target.js'
 import type { L4Counters, L4ListenerStatus } from '../../lib/l4-status.js'
@@ -28,6 +29,7 @@ import { buildProxyHeader, unmapIPv4 } from './proxy-header.js'
 import { peekServerName, type SniRouter } from './sni.js'
 import type { TcpListenerConfig } from './options.js'
 import { silentL4Logger, type L4Logger } from './logger.js'
+import { adoptAccepted, Pump, SOCKET_OPTIONS } from './pump.js'
 
 export interface TcpListenerOptions {
   config: TcpListenerConfig
@@ -45,6 +47,8 @@ export interface TcpListenerOptions {
 /** One client connection and the upstream it is piped to. */
 interface Connection {
   client: Socket
+  /** Client → upstream (holds the client's first bytes until the upstream is connected). */
+  toUpstream: Pump
   upstream: Socket | undefined
   target: Target | undefined
   counters: L4Counters | undefined
@@ -144,15 +148,23 @@ export class TcpListener {
   /** `host:port` as bound (set by `listen`), for logs and `/status`. */
   private name: string
 
-  private accept (client: Socket): void {
-    const address = client.remoteAddress
+  private accept (accepted: Socket): void {
+    const address = accepted.remoteAddress
     if (this.closing || address === undefined || this.connections.size >= this.config.maxConnections ||
         (this.options.admits !== undefined && !this.options.admits(address))) {
       this.stats.refused++
-      client.destroy()
+      accepted.destroy()
       return
     }
-    const connection: Connection = { client, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
+    const toUpstream = new Pump()
+    const client = adoptAccepted(accepted, toUpstream.onread)
+    if (client === undefined) {
+      this.stats.dropped++
+      this.log.warn({ listener: this.name, client: address }, 'tcp connection closed: its socket has no handle to read from')
+      return
+    }
+    toUpstream.attach(client)
+    const connection: Connection = { client, toUpstream, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
     this.connections.add(connection)
     this.stats.counters.active++
     this.stats.counters.total++
@@ -165,8 +177,17 @@ export class TcpListener {
       this.connectUpstream(connection, this.options.pool, new Set(), 0)
       return
     }
+    // The ClientHello is read into the pump's held bytes (sent upstream first once connected)
+    // and, as it comes, into a stream the ClientHello parser reads.
     const sni = this.options.sni
-    peekServerName(client, this.config.clientHelloTimeoutMs).then((result) => {
+    const hello = new PassThrough()
+    toUpstream.onHeld = (chunk) => { hello.write(chunk) }
+    client.once('end', () => { hello.end() })
+    toUpstream.hold()
+    peekServerName(hello, this.config.clientHelloTimeoutMs).then((result) => {
+      toUpstream.stop()
+      toUpstream.onHeld = undefined
+      hello.destroy()
       if (connection.finished) return
       if (!result.ok) {
         this.stats.dropped++
@@ -198,7 +219,9 @@ export class TcpListener {
     connection.counters = counters
     const url = target.url
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-    const upstream = connect({ host, port: Number(url.port), allowHalfOpen: true, noDelay: true })
+    const toClient = new Pump()
+    const upstream = connect({ host, port: Number(url.port), onread: toClient.onread, ...SOCKET_OPTIONS })
+    toClient.attach(upstream)
     connection.upstream = upstream
     let connected = false
     const timer = setTimeout(() => { upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })) }, this.config.connectTimeoutMs)
@@ -224,8 +247,8 @@ export class TcpListener {
         upstream.write(header)
       }
       connection.piped = true
-      pump(client, upstream)
-      pump(upstream, client)
+      connection.toUpstream.start(upstream)
+      toClient.start(client)
     })
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer)
@@ -288,18 +311,6 @@ export class TcpListener {
       bytesOut
     }, 'tcp access')
   }
-}
-
-/**
- * `from` → `to` with backpressure, and `end` passed on (half-close): what
- * `stream.pipe` does for two sockets, with two listeners instead of its eight.
- * Errors and closes are handled by the connection (both sockets are destroyed).
- */
-function pump (from: Socket, to: Socket): void {
-  from.on('data', (chunk: Buffer) => { if (!to.write(chunk)) from.pause() })
-  to.on('drain', () => { from.resume() })
-  from.on('end', () => { to.end() })
-  from.resume()
 }
 
 async function delay (ms: number): Promise<void> {
