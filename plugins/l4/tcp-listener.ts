@@ -29,7 +29,7 @@ import { buildProxyHeader, unmapIPv4 } from './proxy-header.js'
 import { peekServerName, type SniRouter } from './sni.js'
 import type { TcpListenerConfig } from './options.js'
 import { silentL4Logger, type L4Logger } from './logger.js'
-import { adoptAccepted, Pump, SOCKET_OPTIONS } from './pump.js'
+import { adoptAccepted, createPumpBuffers, interceptConnections, Pump, socketOnHandle, SOCKET_OPTIONS } from './pump.js'
 
 export interface TcpListenerOptions {
   config: TcpListenerConfig
@@ -50,6 +50,8 @@ interface Connection {
   /** Client → upstream (holds the client's first bytes until the upstream is connected). */
   toUpstream: Pump
   upstream: Socket | undefined
+  /** Upstream → client, of the connected upstream. */
+  toClient: Pump | undefined
   target: Target | undefined
   counters: L4Counters | undefined
   startedAt: number
@@ -67,13 +69,14 @@ export class TcpListener {
   private readonly log: L4Logger
   private readonly server: Server
   private readonly connections = new Set<Connection>()
+  private readonly buffers = createPumpBuffers()
   private closing = false
 
   constructor (options: TcpListenerOptions) {
     this.options = options
     this.config = options.config
     this.log = options.log ?? silentL4Logger
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => { this.accept(socket) })
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => { this.acceptSocket(socket) })
     this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
@@ -83,6 +86,9 @@ export class TcpListener {
       this.server.once('error', reject)
       this.server.listen({ port: this.config.port, host: this.config.host ?? this.options.defaultHost }, () => {
         this.server.off('error', reject)
+        interceptConnections(this.server, (handle) => { this.acceptHandle(handle) }, (code) => {
+          this.log.warn({ listener: this.name, code }, 'tcp accept failed')
+        })
         const address = this.server.address() as AddressInfo
         this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
         resolve()
@@ -148,23 +154,48 @@ export class TcpListener {
   /** `host:port` as bound (set by `listen`), for logs and `/status`. */
   private name: string
 
-  private accept (accepted: Socket): void {
+  /** Whether `address` may not connect now (closing, full, or not allowed). */
+  private refuses (address: string | undefined): boolean {
+    return this.closing || address === undefined || this.connections.size >= this.config.maxConnections ||
+      (this.options.admits !== undefined && !this.options.admits(address))
+  }
+
+  /** A connection as its handle (`interceptConnections`): the client's one Socket is made here. */
+  private acceptHandle (handle: object): void {
+    const toUpstream = new Pump(this.buffers)
+    const client = socketOnHandle(handle, toUpstream.onread)
+    if (this.refuses(client.remoteAddress)) {
+      this.stats.refused++
+      client.destroy()
+      toUpstream.release()
+      return
+    }
+    this.admit(client, toUpstream)
+  }
+
+  /** A connection as `net.Server` made it (when its handle cannot be intercepted). */
+  private acceptSocket (accepted: Socket): void {
     const address = accepted.remoteAddress
-    if (this.closing || address === undefined || this.connections.size >= this.config.maxConnections ||
-        (this.options.admits !== undefined && !this.options.admits(address))) {
+    if (this.refuses(address)) {
       this.stats.refused++
       accepted.destroy()
       return
     }
-    const toUpstream = new Pump()
+    const toUpstream = new Pump(this.buffers)
     const client = adoptAccepted(accepted, toUpstream.onread)
     if (client === undefined) {
       this.stats.dropped++
+      toUpstream.release()
       this.log.warn({ listener: this.name, client: address }, 'tcp connection closed: its socket has no handle to read from')
       return
     }
+    this.admit(client, toUpstream)
+  }
+
+  private admit (client: Socket, toUpstream: Pump): void {
+    const address = client.remoteAddress as string
     toUpstream.attach(client)
-    const connection: Connection = { client, toUpstream, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
+    const connection: Connection = { client, toUpstream, upstream: undefined, toClient: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
     this.connections.add(connection)
     this.stats.counters.active++
     this.stats.counters.total++
@@ -219,10 +250,11 @@ export class TcpListener {
     connection.counters = counters
     const url = target.url
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-    const toClient = new Pump()
+    const toClient = new Pump(this.buffers)
     const upstream = connect({ host, port: Number(url.port), onread: toClient.onread, ...SOCKET_OPTIONS })
     toClient.attach(upstream)
     connection.upstream = upstream
+    connection.toClient = toClient
     let connected = false
     const timer = setTimeout(() => { upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })) }, this.config.connectTimeoutMs)
     upstream.once('connect', () => {
@@ -265,6 +297,8 @@ export class TcpListener {
       connection.target = undefined
       connection.counters = undefined
       connection.upstream = undefined
+      connection.toClient = undefined
+      toClient.release() // the failed socket is destroyed
       const code = err.code ?? 'ECONNREFUSED'
       pool.outlier?.onFailure(target, code, Date.now())
       this.log.warn({ listener: this.name, pool: pool.name, target: target.id, code, attempt }, 'tcp connect to target failed')
@@ -291,6 +325,8 @@ export class TcpListener {
     const { client, upstream, target, counters } = connection
     client.destroy()
     upstream?.destroy()
+    connection.toUpstream.release()
+    connection.toClient?.release()
     const bytesIn = client.bytesRead
     const bytesOut = client.bytesWritten
     this.stats.counters.active--
