@@ -2,14 +2,15 @@
  * TLS passthrough by SNI: read the server name of a connection's ClientHello
  * without terminating TLS, and map it to a pool. `read-tls-client-hello`
  * parses the first TLS record and puts every byte it read back into the
- * socket (`unshift`), so what is piped to the target afterwards is the
+ * stream (`unshift`); the TCP listener feeds it a copy of what the client sent
+ * and keeps the bytes itself, so what is piped to the target afterwards is the
  * client's stream unchanged. Framework-free.
  *
  * Names are matched case-insensitively: an exact name first, then the
  * longest `*.domain` wildcard that is a suffix (`*.example.com` matches
  * `a.example.com` and `a.b.example.com`, not `example.com`).
  */
-import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 import { readTlsClientHello, getExtensionData } from 'read-tls-client-hello'
 
 /** `serverName` → pool name, or `undefined` for the listener's own pool. */
@@ -40,10 +41,11 @@ export function compileSniRoutes (sni: Readonly<Record<string, string>>): SniRou
 export type ClientHelloResult = { ok: true, serverName: string | undefined } | { ok: false, why: 'malformed' | 'timeout' | 'closed' }
 
 /**
- * Wait up to `timeoutMs` for the ClientHello on `socket` and read its server
- * name; the bytes stay in the socket for whoever reads it next.
+ * Wait up to `timeoutMs` for the ClientHello on `socket` (a socket, or a stream fed
+ * with what one read) and read its server name; the bytes stay in the stream for
+ * whoever reads it next.
  */
-export async function peekServerName (socket: Socket, timeoutMs: number): Promise<ClientHelloResult> {
+export async function peekServerName (socket: Readable, timeoutMs: number): Promise<ClientHelloResult> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<ClientHelloResult>((resolve) => {
     timer = setTimeout(() => { resolve({ ok: false, why: 'timeout' }) }, timeoutMs)

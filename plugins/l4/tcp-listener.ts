@@ -5,14 +5,14 @@
  *
  * Per connection, in order:
  * 1. refused at once (destroyed, never queued) beyond `maxConnections` or by `allow`/`deny`;
- * 2. with `sni`, the ClientHello is peeked (not consumed) within
+ * 2. with `sni`, the ClientHello is read (and kept, to be sent first) within
  *    `clientHelloTimeoutMs` and its server name picks the pool; late or malformed → closed;
  * 3. a target is picked (`consistent-hash` keys on the client IP) and connected within
  *    `connectTimeoutMs`; a failed connect — no client byte has been sent yet — counts on the
  *    target as in L7 (passive health through `pool.outlier`) and the next target is tried,
  *    up to the pool's `retries`;
  * 4. the PROXY header (`proxyProtocol`) goes first, then the bytes are piped with
- *    backpressure (`pump`) and half-close (`allowHalfOpen`: an `end` from one side is passed
+ *    backpressure (a `Pump` per direction, `pump.ts`) and half-close (`allowHalfOpen`: an `end` from one side is passed
  *    on, the other direction keeps flowing) until both sides are done or `idleTimeoutMs`
  *    of silence.
  * The target's `inFlight` counts the open connection (least-connections reads it); health
@@ -25,6 +25,7 @@
  * `update()`; they apply to connections accepted from then on.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { PassThrough } from 'node:stream'
 import type { Pool } from '../pools/pool.js'
 import type { Target } from '../pools/target.js'
 import type { L4Counters, L4ListenerStatus } from '../../lib/l4-status.js'
@@ -33,6 +34,7 @@ import { buildProxyHeader, unmapIPv4 } from './proxy-header.js'
 import { peekServerName, type SniRouter } from './sni.js'
 import type { TcpListenerConfig } from './options.js'
 import { silentL4Logger, type L4Logger } from './logger.js'
+import { adoptAccepted, createPumpBuffers, interceptConnections, Pump, socketOnHandle, SOCKET_OPTIONS } from './pump.js'
 
 export interface TcpListenerOptions {
   config: TcpListenerConfig
@@ -50,7 +52,11 @@ export interface TcpListenerOptions {
 /** One client connection and the upstream it is piped to. */
 interface Connection {
   client: Socket
+  /** Client → upstream (holds the client's first bytes until the upstream is connected). */
+  toUpstream: Pump
   upstream: Socket | undefined
+  /** Upstream → client, of the connected upstream. */
+  toClient: Pump | undefined
   target: Target | undefined
   counters: L4Counters | undefined
   startedAt: number
@@ -61,6 +67,12 @@ interface Connection {
   finished: boolean
 }
 
+/** A connection accepted while the listener holds: served or dropped later. */
+interface HeldConnection {
+  serve: () => void
+  drop: () => void
+}
+
 export class TcpListener {
   /** The settings of new connections (replaced by `update`). */
   config: TcpListenerConfig
@@ -69,21 +81,16 @@ export class TcpListener {
   private readonly log: L4Logger
   private readonly server: Server
   private readonly connections = new Set<Connection>()
+  private readonly buffers = createPumpBuffers()
   private closing = false
-  /** Connections accepted by a listener bound with `hold` and not yet served (paused). */
-  private held: Socket[] | undefined
+  /** Connections accepted by a listener bound with `hold` and not yet served (not read from). */
+  private held: HeldConnection[] | undefined
 
   constructor (options: TcpListenerOptions) {
     this.options = options
     this.config = options.config
     this.log = options.log ?? silentL4Logger
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => {
-      if (this.held === undefined) this.accept(socket)
-      else if (this.held.length < this.config.maxConnections) {
-        socket.on('error', () => { socket.destroy() })
-        this.held.push(socket)
-      } else socket.destroy()
-    })
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => { this.acceptSocket(socket) })
     this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
@@ -94,6 +101,9 @@ export class TcpListener {
       this.server.once('error', reject)
       this.server.listen({ port: this.config.port, host: this.config.host ?? this.options.defaultHost }, () => {
         this.server.off('error', reject)
+        interceptConnections(this.server, (handle) => { this.acceptHandle(handle) }, (code) => {
+          this.log.warn({ listener: this.name, code }, 'tcp accept failed')
+        })
         const address = this.server.address() as AddressInfo
         this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
         resolve()
@@ -105,10 +115,7 @@ export class TcpListener {
   serve (): void {
     const held = this.held ?? []
     this.held = undefined
-    for (const socket of held) {
-      if (socket.destroyed) continue
-      this.accept(socket)
-    }
+    for (const connection of held) connection.serve()
   }
 
   /**
@@ -137,7 +144,7 @@ export class TcpListener {
    */
   async close (drainTimeoutMs: number): Promise<void> {
     this.closing = true
-    for (const socket of this.held ?? []) socket.destroy()
+    for (const connection of this.held ?? []) connection.drop()
     this.held = undefined
     const wasListening = this.server.listening
     const closed = new Promise<void>((resolve) => { this.server.close(() => { resolve() }) })
@@ -181,15 +188,64 @@ export class TcpListener {
   /** `host:port` as bound (set by `listen`), for logs and `/status`. */
   private name: string
 
-  private accept (client: Socket): void {
-    const address = client.remoteAddress
-    if (this.closing || address === undefined || this.connections.size >= this.config.maxConnections ||
-        (this.options.admits !== undefined && !this.options.admits(address))) {
-      this.stats.refused++
-      client.destroy()
+  /** Whether `address` may not connect now (closing, full, or not allowed). */
+  private refuses (address: string | undefined): boolean {
+    return this.closing || address === undefined || this.connections.size >= this.config.maxConnections ||
+      (this.options.admits !== undefined && !this.options.admits(address))
+  }
+
+  /** A connection as its handle (`interceptConnections`): the client's one Socket is made here. */
+  private acceptHandle (handle: object): void {
+    if (this.held !== undefined) {
+      this.hold({ serve: () => { this.acceptHandle(handle) }, drop: () => { (handle as { close?: () => void }).close?.() } })
       return
     }
-    const connection: Connection = { client, upstream: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
+    const toUpstream = new Pump(this.buffers)
+    const client = socketOnHandle(handle, toUpstream.onread)
+    if (this.refuses(client.remoteAddress)) {
+      this.stats.refused++
+      client.destroy()
+      toUpstream.release()
+      return
+    }
+    this.admit(client, toUpstream)
+  }
+
+  /** A connection as `net.Server` made it (when its handle cannot be intercepted). */
+  private acceptSocket (accepted: Socket): void {
+    if (this.held !== undefined) {
+      accepted.on('error', () => { accepted.destroy() })
+      this.hold({ serve: () => { this.acceptSocket(accepted) }, drop: () => { accepted.destroy() } })
+      return
+    }
+    const address = accepted.remoteAddress
+    if (this.refuses(address)) {
+      this.stats.refused++
+      accepted.destroy()
+      return
+    }
+    const toUpstream = new Pump(this.buffers)
+    const client = adoptAccepted(accepted, toUpstream.onread)
+    if (client === undefined) {
+      this.stats.dropped++
+      toUpstream.release()
+      this.log.warn({ listener: this.name, client: address }, 'tcp connection closed: its socket has no handle to read from')
+      return
+    }
+    this.admit(client, toUpstream)
+  }
+
+  /** Keep a connection for `serve()` (a listener bound by a reload not yet applied), up to `maxConnections`. */
+  private hold (connection: HeldConnection): void {
+    const held = this.held as HeldConnection[]
+    if (held.length < this.config.maxConnections) held.push(connection)
+    else connection.drop()
+  }
+
+  private admit (client: Socket, toUpstream: Pump): void {
+    const address = client.remoteAddress as string
+    toUpstream.attach(client)
+    const connection: Connection = { client, toUpstream, upstream: undefined, toClient: undefined, target: undefined, counters: undefined, startedAt: Date.now(), headerBytes: 0, piped: false, finished: false }
     this.connections.add(connection)
     this.stats.counters.active++
     this.stats.counters.total++
@@ -202,8 +258,17 @@ export class TcpListener {
       this.connectUpstream(connection, this.options.pool, new Set(), 0)
       return
     }
+    // The ClientHello is read into the pump's held bytes (sent upstream first once connected)
+    // and, as it comes, into a stream the ClientHello parser reads.
     const sni = this.options.sni
-    peekServerName(client, this.config.clientHelloTimeoutMs).then((result) => {
+    const hello = new PassThrough()
+    toUpstream.onHeld = (chunk) => { hello.write(chunk) }
+    client.once('end', () => { hello.end() })
+    toUpstream.hold()
+    peekServerName(hello, this.config.clientHelloTimeoutMs).then((result) => {
+      toUpstream.stop()
+      toUpstream.onHeld = undefined
+      hello.destroy()
       if (connection.finished) return
       if (!result.ok) {
         this.stats.dropped++
@@ -235,8 +300,11 @@ export class TcpListener {
     connection.counters = counters
     const url = target.url
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-    const upstream = connect({ host, port: Number(url.port), allowHalfOpen: true, noDelay: true })
+    const toClient = new Pump(this.buffers)
+    const upstream = connect({ host, port: Number(url.port), onread: toClient.onread, ...SOCKET_OPTIONS })
+    toClient.attach(upstream)
     connection.upstream = upstream
+    connection.toClient = toClient
     let connected = false
     const timer = setTimeout(() => { upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })) }, this.config.connectTimeoutMs)
     upstream.once('connect', () => {
@@ -261,8 +329,8 @@ export class TcpListener {
         upstream.write(header)
       }
       connection.piped = true
-      pump(client, upstream)
-      pump(upstream, client)
+      connection.toUpstream.start(upstream)
+      toClient.start(client)
     })
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer)
@@ -279,6 +347,8 @@ export class TcpListener {
       connection.target = undefined
       connection.counters = undefined
       connection.upstream = undefined
+      connection.toClient = undefined
+      toClient.release() // the failed socket is destroyed
       const code = err.code ?? 'ECONNREFUSED'
       pool.outlier?.onFailure(target, code, Date.now())
       this.log.warn({ listener: this.name, pool: pool.name, target: target.id, code, attempt }, 'tcp connect to target failed')
@@ -305,6 +375,8 @@ export class TcpListener {
     const { client, upstream, target, counters } = connection
     client.destroy()
     upstream?.destroy()
+    connection.toUpstream.release()
+    connection.toClient?.release()
     const bytesIn = client.bytesRead
     const bytesOut = client.bytesWritten
     this.stats.counters.active--
@@ -325,18 +397,6 @@ export class TcpListener {
       bytesOut
     }, 'tcp access')
   }
-}
-
-/**
- * `from` → `to` with backpressure, and `end` passed on (half-close): what
- * `stream.pipe` does for two sockets, with two listeners instead of its eight.
- * Errors and closes are handled by the connection (both sockets are destroyed).
- */
-function pump (from: Socket, to: Socket): void {
-  from.on('data', (chunk: Buffer) => { if (!to.write(chunk)) from.pause() })
-  to.on('drain', () => { from.resume() })
-  from.on('end', () => { to.end() })
-  from.resume()
 }
 
 async function delay (ms: number): Promise<void> {
