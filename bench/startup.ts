@@ -6,7 +6,8 @@
  * time does not), and its RSS after 3 s idle (/proc/PID/status). Cases, in a
  * rotating order per round, medians:
  *
- * - `upstreams`: `node dist/app.js` (`npm start`'s command) with GATEWAY_UPSTREAMS=one backend
+ * - `upstreams`: `npm start`'s command (package.json `scripts.start`, run by
+ *   node directly) with GATEWAY_UPSTREAMS=one backend
  * - `config`: the same with GATEWAY_CONFIG naming a JSON file with one pool and one route
  * - `demo`: the same with nothing configured (the built-in demo backends)
  * - `bare`: Fastify + @fastify/http-proxy to the same backend
@@ -45,8 +46,15 @@ writeFileSync(configFile, JSON.stringify({ pools: { api: { targets: [upstream] }
 
 interface Case { name: string, command: string[], cwd: string, env: Record<string, string> }
 const QUIET = { HOST: '127.0.0.1', GATEWAY_ADMIN_PORT: '0', LOG_LEVEL: 'warn' }
+/** `npm start`'s command (package.json `scripts.start`, e.g. `node dist/bundle/start.js`) run directly, without npm. */
+function startCommand (root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const [node, ...args] = pkg.scripts.start.trim().split(/\s+/)
+  if (node !== 'node') throw new Error(`package.json start is not a node command: ${pkg.scripts.start}`)
+  return [process.execPath, ...args]
+}
 function switchyardCases (label: string, root: string): Case[] {
-  const app = [process.execPath, 'dist/app.js']
+  const app = startCommand(root)
   return [
     { name: `${label}upstreams`, command: app, cwd: root, env: { ...QUIET, GATEWAY_UPSTREAMS: upstream } },
     { name: `${label}config`, command: app, cwd: root, env: { ...QUIET, GATEWAY_CONFIG: configFile } },

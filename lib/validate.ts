@@ -16,7 +16,7 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false, verbose: true })
+const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false, verbose: true, validateSchema: false })
 const compiled = new WeakMap<TSchema, ValidateFunction>()
 
 /**
