@@ -25,6 +25,8 @@ await build({
   banner: { js: "import { createRequire as __switchyardCreateRequire } from 'node:module'; const require = __switchyardCreateRequire(import.meta.url);" },
   minifyWhitespace: true,
   minifySyntax: true,
+  // Function and class names as written (stack traces, plugin names in Fastify errors); the
+  // status page defines the __name helper this adds for renderSections (page.ts).
   keepNames: true,
   sourcemap: true,
   legalComments: 'none',
