@@ -1,6 +1,7 @@
 /**
  * `npm start` runs the esbuild bundle (dist/bundle/start.js, scripts/bundle.mjs):
- * it forwards from a config file, starts the demo (a lazily loaded chunk),
+ * it forwards from a config file, refuses invalid ones with the same messages
+ * from the validators compiled at build time, starts the demo (a lazily loaded chunk),
  * runs GATEWAY_WORKERS=2 (the workers are forked from the bundle's entry) and
  * stops cleanly on SIGTERM; the bundled `switchyard` command (package.json
  * `bin`) answers too.
@@ -60,6 +61,25 @@ t.test('npm start runs the bundle: a config file route forwards, SIGTERM exits 0
   t.equal(((await res.json()) as { backend: string }).backend, 'b1', 'forwarded to the configured pool')
   started.child.kill('SIGTERM')
   t.equal(await exitOf(started.child), 0, 'SIGTERM stops it cleanly')
+})
+
+t.test('the bundle validates with build-time validators: an invalid config stops the start with one line naming the field', async (t) => {
+  const pool = { targets: ['http://127.0.0.1:9'] }
+  const cases: Array<[string, unknown, string]> = [
+    ['an unknown balancer', { pools: { api: { ...pool, balancer: 'nope' } }, routes: [{ path: '/', pool: 'api' }] }, 'GATEWAY_CONFIG.pools.api.balancer must be one of: round-robin, weighted-round-robin, least-connections, power-of-two, random, consistent-hash, peak-ewma'],
+    ['an unknown route option', { pools: { api: pool }, routes: [{ path: '/', pool: 'api', bogus: 1 }] }, 'GATEWAY_CONFIG.routes.0.bogus is not a known option'],
+    ['no pools', { routes: [{ path: '/', pool: 'api' }] }, 'GATEWAY_CONFIG.pools is required'],
+    ['a weight of the wrong type', { pools: { api: { targets: [{ url: 'http://127.0.0.1:9', weight: 'x' }] } }, routes: [{ path: '/', pool: 'api' }] }, 'GATEWAY_CONFIG.pools.api.targets.0']
+  ]
+  for (const [what, config, message] of cases) {
+    const started = spawnStart({ GATEWAY_CONFIG: writeConfigFile(config) })
+    let stderr = ''
+    started.child.stderr?.on('data', (c: Buffer) => { stderr += c.toString() })
+    t.teardown(() => { started.child.kill('SIGKILL') })
+    t.equal(await exitOf(started.child), 1, `${what}: exit 1`)
+    t.ok(stderr.startsWith(`switchyard: invalid configuration: ${message}`), `${what}: ${stderr.trim()}`)
+    t.equal(stderr.trim().split('\n').length, 1, `${what}: one line`)
+  }
 })
 
 t.test('the bundle starts the demo (its backends are a chunk loaded only then)', async (t) => {
