@@ -14,6 +14,7 @@
  */
 import { build } from 'esbuild'
 import { rmSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { pathToFileURL } from 'node:url'
 import { Ajv } from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
@@ -55,8 +56,25 @@ import './lib/validators.precompiled.js'
 import './start.js'
 `)
 
+/**
+ * `createRequire(import.meta.url)('undici/lib/…')` (plugins/pools: undici's
+ * Agent and Dispatcher without the rest of undici) is opaque to esbuild, which
+ * would leave those ~25 files to be read at start: written as a plain
+ * `require` they are bundled like every other CommonJS module.
+ */
+const bundleDeepRequires = {
+  name: 'bundle-deep-requires',
+  setup (pluginBuild) {
+    pluginBuild.onLoad({ filter: /[/\\]dist[/\\]plugins[/\\]pools[/\\][^/\\]+\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      return { contents: source.replace(/createRequire\(import\.meta\.url\)\((['"])(undici\/lib\/[^'"]+)\1\)/g, 'require($1$2$1)'), loader: 'js' }
+    })
+  }
+}
+
 rmSync('dist/bundle', { recursive: true, force: true })
 await build({
+  plugins: [bundleDeepRequires],
   entryPoints: { start: 'dist/start.bundled.js', switchyard: 'dist/bin/switchyard.js' },
   outdir: 'dist/bundle',
   bundle: true,
