@@ -22,7 +22,7 @@ import type { DemoBackends } from './demo/backends.js'
 import { readWorkers } from './config/env.js'
 import type { ClusterWorkerSide } from './cluster/index.js'
 import { describeConfiguredRoutes } from './config/describe.js'
-import { ConfigReloader, countReloads } from './config/reload.js'
+import { ConfigReloader } from './config/reload.js'
 import { addConfigRoutes } from './config/admin-routes.js'
 import type { L4ListenerSet } from './plugins/l4/listener-set.js'
 
@@ -193,7 +193,7 @@ function wireConfigReload (app: FastifyInstance, config: GatewayConfig): void {
   app.addStatusSection('configVersion', () => reloader.version)
   app.addStatusSection('loadedAt', () => reloader.loadedAt)
   app.addStatusSection('configuredRoutes', () => describeConfiguredRoutes(reloader.current.config.routes))
-  countReloads(app.switchyardMetrics, reloader)
+  app.addMetrics(async (registry) => { (await import('./config/reload-metrics.js')).countReloads(registry, reloader) })
 }
 
 function serverLimits (env: GatewayConfig['env']): ServerLimits {

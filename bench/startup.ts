@@ -1,20 +1,37 @@
 /**
- * Start-up and idle memory: the time from spawning the process to its first
- * forwarded 200, and its RSS after 3 s idle (/proc/PID/status), for the
- * bundled gateway (`node dist/app.js`, GATEWAY_UPSTREAMS set) and for bare
- * @fastify/http-proxy, in alternating runs; medians. Run `npm run build`
- * first.
+ * Start-up and idle memory of the bundled gateway against bare
+ * @fastify/http-proxy, in one run: the time from spawning the process to its
+ * first forwarded 200, the CPU the process had used by then (utime + stime
+ * from /proc/PID/stat: it holds when other work shares the machine, wall
+ * time does not), and its RSS after 3 s idle (/proc/PID/status). Cases, in a
+ * rotating order per round, medians:
  *
- *   node --import tsx bench/startup.ts [runs]
+ * - `upstreams`: `npm start`'s command (package.json `scripts.start`, run by
+ *   node directly) with GATEWAY_UPSTREAMS=one backend
+ * - `config`: the same with GATEWAY_CONFIG naming a JSON file with one pool and one route
+ * - `demo`: the same with nothing configured (the built-in demo backends)
+ * - `bare`: Fastify + @fastify/http-proxy to the same backend
+ *
+ * Run `npm run build` first. `--baseline DIR` adds the same three Switchyard
+ * cases run from another build (DIR holds its `dist/` and resolves the same
+ * `node_modules`), for a before/after in the same run; `--npm` adds `npm
+ * start` itself (npm's own start-up included).
+ *
+ *   node --import tsx bench/startup.ts [runs] [--baseline DIR] [--npm]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, get } from 'node:http'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { median } from './lib.js'
+import { parseArgs } from 'node:util'
+import { cpuMicros, median } from './lib.js'
 
-const RUNS = Number(process.argv[2] ?? 7)
+const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { baseline: { type: 'string' }, npm: { type: 'boolean' } } })
+const RUNS = Number(positionals[0] ?? 7)
+const IDLE_MS = 3000
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BARE = `import Fastify from 'fastify'; import httpProxy from '@fastify/http-proxy'
 const app = Fastify(); await app.register(httpProxy, { upstream: process.env.UPSTREAM })
@@ -23,9 +40,45 @@ await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' })`
 const backend = createServer((_req, res) => { res.end('ok') })
 await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve))
 const upstream = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`
+const scratch = mkdtempSync(join(tmpdir(), 'switchyard-startup-'))
+const configFile = join(scratch, 'gateway.json')
+writeFileSync(configFile, JSON.stringify({ pools: { api: { targets: [upstream] } }, routes: [{ path: '/', pool: 'api' }] }))
 
-async function firstOk (port: number, deadline: number): Promise<boolean> {
-  while (performance.now() < deadline) {
+interface Case { name: string, command: string[], cwd: string, env: Record<string, string> }
+const QUIET = { HOST: '127.0.0.1', GATEWAY_ADMIN_PORT: '0', LOG_LEVEL: 'warn' }
+/** `npm start`'s command (package.json `scripts.start`, e.g. `node dist/bundle/start.js`) run directly, without npm. */
+function startCommand (root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const [node, ...args] = pkg.scripts.start.trim().split(/\s+/)
+  if (node !== 'node') throw new Error(`package.json start is not a node command: ${pkg.scripts.start}`)
+  return [process.execPath, ...args]
+}
+function switchyardCases (label: string, root: string): Case[] {
+  const app = startCommand(root)
+  return [
+    { name: `${label}upstreams`, command: app, cwd: root, env: { ...QUIET, GATEWAY_UPSTREAMS: upstream } },
+    { name: `${label}config`, command: app, cwd: root, env: { ...QUIET, GATEWAY_CONFIG: configFile } },
+    { name: `${label}demo`, command: app, cwd: root, env: QUIET }
+  ]
+}
+const cases: Case[] = [
+  ...switchyardCases('', ROOT),
+  ...(flags.baseline !== undefined ? switchyardCases('baseline ', resolve(flags.baseline)) : []),
+  ...(flags.npm === true ? [{ name: 'npm start (upstreams)', command: ['npm', 'start', '--silent'], cwd: ROOT, env: { ...QUIET, GATEWAY_UPSTREAMS: upstream } }] : []),
+  { name: 'bare @fastify/http-proxy', command: [process.execPath, '--input-type=module', '-e', BARE], cwd: ROOT, env: { UPSTREAM: upstream } }
+]
+
+/** A port free right now (the OS picks it; other processes share this machine). */
+async function freePort (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+async function firstOk (port: number, deadline: number, child: ChildProcess): Promise<boolean> {
+  while (performance.now() < deadline && child.exitCode === null) {
     const ok = await new Promise<boolean>((resolve) => {
       const req = get({ host: '127.0.0.1', port, path: '/' }, (res) => { res.resume(); resolve(res.statusCode === 200) })
       req.on('error', () => { resolve(false) })
@@ -36,31 +89,40 @@ async function firstOk (port: number, deadline: number): Promise<boolean> {
   return false
 }
 
-async function once (kind: 'switchyard' | 'bare', port: number): Promise<{ ms: number, rssMb: number }> {
+interface Sample { ms: number, cpuMs: number, rssMb: number }
+async function once (c: Case): Promise<Sample> {
+  const port = await freePort()
+  const [cmd, ...args] = c.command as [string, ...string[]]
   const started = performance.now()
-  const child: ChildProcess = kind === 'switchyard'
-    ? spawn(process.execPath, ['dist/app.js'], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEWAY_UPSTREAMS: upstream, GATEWAY_ADMIN_PORT: '0', LOG_LEVEL: 'warn' } })
-    : spawn(process.execPath, ['--input-type=module', '-e', BARE], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, PORT: String(port), UPSTREAM: upstream } })
+  // Its own process group, so that `npm start`'s gateway (npm's child) is killed with it.
+  const child = spawn(cmd, args, { cwd: c.cwd, stdio: 'ignore', detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...c.env, PORT: String(port) } })
   try {
-    if (!await firstOk(port, started + 15_000)) throw new Error(`${kind} gave no 200 within 15 s`)
+    if (!await firstOk(port, started + 15_000, child)) throw new Error(`${c.name} gave no 200 within 15 s (exit ${String(child.exitCode)})`)
     const ms = performance.now() - started
-    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const cpuMs = cpuMicros(child.pid) / 1000
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
     const status = readFileSync(`/proc/${child.pid as number}/status`, 'utf8')
-    return { ms, rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 }
+    return { ms, cpuMs, rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 }
   } finally {
-    child.kill('SIGKILL')
+    try { process.kill(-(child.pid as number), 'SIGKILL') } catch {}
+    await new Promise((resolve) => { if (child.exitCode !== null || child.signalCode !== null) resolve(undefined); else child.once('exit', resolve) })
   }
 }
 
-const results = { switchyard: [] as Array<{ ms: number, rssMb: number }>, bare: [] as Array<{ ms: number, rssMb: number }> }
+const results = new Map<string, Sample[]>(cases.map((c) => [c.name, []]))
 for (let i = 0; i < RUNS; i++) {
-  for (const kind of (i % 2 === 0 ? ['switchyard', 'bare'] : ['bare', 'switchyard']) as Array<'switchyard' | 'bare'>) {
-    results[kind].push(await once(kind, 30_000 + Math.floor(Math.random() * 20_000)))
-  }
+  // A rotating order: no case always runs right after the same other one.
+  const order = cases.map((_, k) => cases[(k + i) % cases.length] as Case)
+  for (const c of order) results.get(c.name)?.push(await once(c))
 }
 backend.close()
-process.stdout.write(`\n${RUNS} alternating runs, medians\n\n| process | spawn → first forwarded 200 | idle RSS (3 s after) |\n| --- | --: | --: |\n`)
-for (const kind of ['switchyard', 'bare'] as const) {
-  const list = results[kind]
-  process.stdout.write(`| ${kind === 'switchyard' ? 'Switchyard (node dist/app.js)' : 'bare @fastify/http-proxy'} | ${median(list.map((r) => r.ms)).toFixed(0)} ms | ${median(list.map((r) => r.rssMb)).toFixed(1)} MB |\n`)
+rmSync(scratch, { recursive: true, force: true })
+const [load1] = readFileSync('/proc/loadavg', 'utf8').split(' ')
+process.stdout.write(`\n${RUNS} rounds (rotating order), medians; load average at the end ${String(load1)}\n\n` +
+  '| process | spawn → first forwarded 200 | CPU used by then | idle RSS (3 s after) |\n| --- | --: | --: | --: |\n')
+for (const c of cases) {
+  const list = results.get(c.name) ?? []
+  const cpu = c.command[0] === 'npm' ? '–' : `${median(list.map((r) => r.cpuMs)).toFixed(0)} ms`
+  const rss = c.command[0] === 'npm' ? '–' : `${median(list.map((r) => r.rssMb)).toFixed(1)} MB`
+  process.stdout.write(`| ${c.name} | ${median(list.map((r) => r.ms)).toFixed(0)} ms | ${cpu} | ${rss} |\n`)
 }

@@ -16,6 +16,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import { describePools } from '../plugins/admin/status.js'
 import { createMetricsRegistry } from '../plugins/admin/metrics.js'
+import type { Registry } from 'prom-client'
 import type { Env } from '../config/index.js'
 import { processChannel, type Channel, type ToPrimary, type ToWorker, type ForwardedAdminRequest, type ForwardedAdminResponse } from './ipc.js'
 import { RateLimitClient, ipcRateLimitStore } from './rate-limit-store.js'
@@ -64,7 +65,8 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
   const plugin: FastifyPluginAsync = async (fastify) => {
     const pools = fastify.switchyard.pools
     // The admin plugin's registry when it is there (the bundled app), so metrics are collected once.
-    const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : createMetricsRegistry(pools)
+    let own: Registry | undefined
+    const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : async () => (own ??= createMetricsRegistry(pools))
     let snapshotArrived: () => void = () => {}
     const snapshot = new Promise<void>((resolve) => { snapshotArrived = resolve })
     const stopListening = channel.onMessage((message) => {
@@ -74,7 +76,7 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
           if (message.snapshot) snapshotArrived()
           break
         case 'switchyard:report-request':
-          metrics.getMetricsAsJSON().then((json) => {
+          metrics().then(async (registry) => await registry.getMetricsAsJSON()).then((json) => {
             channel.send({ type: 'switchyard:report', id: message.id, report: { pools: describePools(pools).pools, metrics: json } })
           }, (err: unknown) => { fastify.log.warn({ err }, 'metrics not collected for the primary') })
           break

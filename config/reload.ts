@@ -18,7 +18,6 @@
  * Reloads run one at a time, in the order asked. Each applied one bumps
  * `version` and `loadedAt`; `reloads` and `failedReloads` count for /metrics.
  */
-import { Counter, type Registry } from 'prom-client'
 import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import type { PoolRegistry } from '../plugins/pools/index.js'
 import { poolFamily } from '../plugins/pools/pool.js'
@@ -249,21 +248,6 @@ export class ConfigReloader {
       }
     }
   }
-}
-
-/** `switchyard_config_reloads_total{result="applied"|"refused"}` in `registry`, read from `reloader` at scrape time. */
-export function countReloads (registry: Registry, reloader: ConfigReloader): void {
-  const counter: Counter<'result'> = new Counter({
-    name: 'switchyard_config_reloads_total',
-    help: 'Whole-config reloads, applied and refused (invalid config)',
-    labelNames: ['result'],
-    registers: [registry],
-    collect () {
-      counter.reset()
-      counter.inc({ result: 'applied' }, reloader.reloads)
-      counter.inc({ result: 'refused' }, reloader.failedReloads)
-    }
-  })
 }
 
 const REDACTED = '[redacted]'

@@ -2,8 +2,9 @@
  * Validation of options and config against TypeBox schemas, with errors that
  * name the field: `pools.api.balancer must be one of: round-robin, …`.
  */
+import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 
 /** Thrown for any invalid option, environment variable or config field. */
@@ -16,8 +17,26 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false, verbose: true })
+/** How schemas are compiled, here and at build time (scripts/bundle.mjs). Our TypeBox schemas are not meta-validated: that compile alone cost ~30 % of a start. */
+export const AJV_OPTIONS: Options = { allErrors: false, useDefaults: true, coerceTypes: false, strict: false, verbose: true, validateSchema: false }
+let ajv: Ajv | undefined
 const compiled = new WeakMap<TSchema, ValidateFunction>()
+/** Validators compiled at build time, by `schemaKey` (empty when running from source). */
+const precompiled = new Map<string, ValidateFunction>()
+
+/** A schema's identity across processes: the hash of its JSON (a changed schema never matches an old build's validator). */
+export function schemaKey (schema: TSchema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('base64url')
+}
+
+/**
+ * Use validators ajv compiled at build time (ajv standalone code, with
+ * AJV_OPTIONS): the bundled start command registers them, so a start
+ * generates no validation code. A schema without one is compiled on first use.
+ */
+export function usePrecompiledValidators (validators: Record<string, ValidateFunction>): void {
+  for (const [key, validate] of Object.entries(validators)) precompiled.set(key, validate)
+}
 
 /**
  * Check `value` against `schema` (filling defaults in place) and return it typed.
@@ -31,7 +50,7 @@ export function StringEnum<T extends string> (values: readonly T[], options: { d
 export function validateWithSchema<S extends TSchema> (schema: S, value: unknown, root: string): Static<S> {
   let validate = compiled.get(schema)
   if (validate === undefined) {
-    validate = ajv.compile(schema)
+    validate = (precompiled.size > 0 ? precompiled.get(schemaKey(schema)) : undefined) ?? (ajv ??= new Ajv(AJV_OPTIONS)).compile(schema)
     compiled.set(schema, validate)
   }
   if (!validate(value)) {

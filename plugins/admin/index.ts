@@ -13,6 +13,11 @@
  * a page elsewhere cannot use the browser's Basic credentials (or an open
  * loopback listener) to drain targets.
  * Not part of the request chain; reads `fastify.switchyard`.
+ *
+ * Loaded on first use, not at start: prom-client and the metrics registry
+ * (first `/metrics` scrape or `switchyardMetrics()`; every metric is read from
+ * live counters at scrape time, so none misses what came before) and the
+ * status page's renderer (first `GET /`).
  */
 import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
@@ -21,8 +26,7 @@ import { isLoopbackHost } from '../../lib/loopback.js'
 import { createHash, randomBytes } from 'node:crypto'
 import { describePools, describeRoutes, describeL4, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
-import { createMetricsRegistry } from './metrics.js'
-import { renderStatusPage, statusPageCsp, type StatusDocument } from './page.js'
+import type { StatusDocument } from './page.js'
 import type { Registry } from 'prom-client'
 
 export const DEFAULT_ADMIN_PORT = 9901
@@ -50,8 +54,16 @@ declare module 'fastify' {
     switchyardAdmin: FastifyInstance
     /** Add (or replace) a top-level section of `/status`, computed when asked for. */
     addStatusSection: (name: string, describe: () => unknown) => void
-    /** The prom-client registry behind `/metrics`: other parts register their metrics here. */
-    switchyardMetrics: Registry
+    /**
+     * The prom-client registry behind `/metrics`, made (and prom-client loaded)
+     * on the first call or scrape; the same registry every time.
+     */
+    switchyardMetrics: () => Promise<Registry>
+    /**
+     * Add metrics to that registry when it is made (at once if it already is):
+     * other parts register theirs here without loading prom-client at start.
+     */
+    addMetrics: (add: (registry: Registry) => void | Promise<void>) => void
   }
 }
 
@@ -111,6 +123,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     return await reply.type('application/json; charset=utf-8').send(body)
   })
   admin.get('/', async (_request, reply) => {
+    const { renderStatusPage, statusPageCsp } = await import('./page.js')
     const status = describe()
     const nonce = randomBytes(16).toString('base64')
     return await reply
@@ -121,14 +134,34 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
       .header('referrer-policy', 'no-referrer')
       .send(renderStatusPage(status, { nonce, etag: etagOf(JSON.stringify(status)) }))
   })
-  const metrics = createMetricsRegistry(fastify.switchyard.pools, () => fastify.switchyard.l4?.() ?? [])
+  const metricAdders: Array<(registry: Registry) => void | Promise<void>> = []
+  let made: Registry | undefined
+  let making: Promise<Registry> | undefined
+  const metrics = async (): Promise<Registry> => {
+    making ??= (async () => {
+      const { createMetricsRegistry } = await import('./metrics.js')
+      const registry = createMetricsRegistry(fastify.switchyard.pools, () => fastify.switchyard.l4?.() ?? [])
+      for (const add of metricAdders) await add(registry)
+      made = registry
+      return registry
+    })()
+    return await making
+  }
   admin.get('/metrics', async (_request, reply) => {
-    const text = await metrics.metrics()
-    return reply.type(metrics.contentType).send(text)
+    const registry = await metrics()
+    const text = await registry.metrics()
+    return reply.type(registry.contentType).send(text)
   })
 
   fastify.decorate('switchyardAdmin', admin)
   fastify.decorate('switchyardMetrics', metrics)
+  fastify.decorate('addMetrics', (add: (registry: Registry) => void | Promise<void>) => {
+    metricAdders.push(add)
+    if (made !== undefined) {
+      const registry = made
+      making = (making ?? Promise.resolve(registry)).then(async () => { await add(registry); return registry })
+    }
+  })
   fastify.decorate('addStatusSection', (name: string, section: () => unknown) => { sections.set(name, section) })
   fastify.addHook('onReady', async () => {
     if (options.listen ?? true) await admin.listen({ port, host })
@@ -150,7 +183,7 @@ export function adminAddress (fastify: FastifyInstance): string {
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 }
 export { describePools, describeTarget, describeRoutes, describeL4 } from './status.js'
-export { renderStatusPage, renderSections, type StatusDocument } from './page.js'
+export type { StatusDocument } from './page.js'
 
 /** `true` when a browser says the request comes from a page of another site. */
 function fromAnotherSite (headers: Record<string, string | string[] | undefined>): boolean {

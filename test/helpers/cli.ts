@@ -1,17 +1,22 @@
 /**
- * The built CLI (dist/bin/switchyard.js), as `npx switchyard` runs it. `npm test`
- * builds before tap; when a test file runs alone without a build, it builds first.
+ * The built CLI as `npx switchyard` runs it: package.json `bin`, the bundle
+ * dist/bundle/switchyard.js (scripts/bundle.mjs). `npm test` builds before tap;
+ * when a test file runs alone without a build, it builds first.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const CLI = fileURLToPath(new URL('../../dist/bin/switchyard.js', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../dist/bundle/switchyard.js', import.meta.url))
+/** `npm start`'s entry, bundled. */
+export const START = fileURLToPath(new URL('../../dist/bundle/start.js', import.meta.url))
 
+/** `npm run build` (tsc, then the bundle) unless both are there. */
 export function ensureBuilt (): void {
-  if (existsSync(CLI)) return
+  if (existsSync(CLI) && existsSync(START)) return
   execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], { cwd: ROOT })
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT })
 }
 
 export interface CliResult { code: number | null, stdout: string, stderr: string }
