@@ -58,14 +58,15 @@ import './start.js'
 
 /**
  * `createRequire(import.meta.url)('undici/lib/…')` (plugins/pools: undici's
- * Agent and Dispatcher without the rest of undici) is opaque to esbuild, which
+ * Agent and Dispatcher without the rest of undici; plugins/proxy/headers: its
+ * header-name lookups) is opaque to esbuild, which
  * would leave those ~25 files to be read at start: written as a plain
  * `require` they are bundled like every other CommonJS module.
  */
 const bundleDeepRequires = {
   name: 'bundle-deep-requires',
   setup (pluginBuild) {
-    pluginBuild.onLoad({ filter: /[/\\]dist[/\\]plugins[/\\]pools[/\\][^/\\]+\.js$/ }, async (args) => {
+    pluginBuild.onLoad({ filter: /[/\\]dist[/\\]plugins[/\\](?:pools|proxy)[/\\][^/\\]+\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8')
       return { contents: source.replace(/createRequire\(import\.meta\.url\)\((['"])(undici\/lib\/[^'"]+)\1\)/g, 'require($1$2$1)'), loader: 'js' }
     })
