@@ -25,6 +25,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ONLY = process.env.BENCH_ONLY?.split(',')
 /** `BENCH_BASE_DIST=/tmp/dist-before`: also run that build of Switchyard (`base`; name it in BENCH_ONLY). */
 const BASE_DIST = process.env.BENCH_BASE_DIST
+const DEFAULT_ORDER = ['bare', 'pipe', 'lean', ...(BASE_DIST === undefined ? [] : ['base']), 'switchyard', 'switchyard info']
 const LABELS: Record<string, string> = {
   base: `Switchyard from ${String(BASE_DIST)}`,
   bare: 'bare @fastify/http-proxy',
@@ -81,7 +82,7 @@ try {
   // Warm-up: JIT and keep-alive pools.
   for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
   for (let round = 0; round < ROUNDS; round++) {
-    const order = ONLY ?? ['bare', 'pipe', 'lean', 'switchyard', 'switchyard info']
+    const order = ONLY ?? DEFAULT_ORDER
     const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
     for (const c of plain) for (const name of rotated) record(`${name}|${c.name}`, run(servers[name] as RunningServer, c))
     for (const c of ONLY === undefined ? compressed : []) {
@@ -102,7 +103,7 @@ process.stdout.write(`\n${ROUNDS} interleaved rounds × ${DURATION} s, ${CONNECT
 process.stdout.write('| case | size | req/s | vs bare | p99 ms | CPU µs/req | non-2xx + errors |\n| --- | --- | --: | --: | --: | --: | --: |\n')
 for (const size of ['1k', '64k']) {
   const bare = summary(`bare|${size}`)
-  for (const name of ONLY ?? ['bare', 'pipe', 'lean', 'switchyard', 'switchyard info']) {
+  for (const name of ONLY ?? DEFAULT_ORDER) {
     const s = summary(`${name}|${size}`)
     const label = LABELS[name] ?? name
     process.stdout.write(`| ${label} | ${size} | ${s.rps.toFixed(0)} | ${ratio(s.rps, bare.rps)} | ${s.p99.toFixed(2)} | ${s.cpu.toFixed(1)} | ${s.bad} |\n`)
