@@ -81,20 +81,17 @@ if (kind === 'backends') {
     onRequest (request, reply) {
       reply.hijack()
       const res = reply.raw
-      let status = 502
-      let head: string[] = []
       dispatcher.dispatch({ origin: upstream, path: request.raw.url as string, method: request.raw.method as 'GET', headers: request.raw.rawHeaders, body: null }, {
         onConnect () {},
         onError () { if (!res.headersSent) res.writeHead(502); res.end() },
         onHeaders (statusCode, raw, resume) {
-          status = statusCode
-          head = []
+          const head: string[] = []
           for (let i = 0; i < raw.length; i += 2) {
             const name = (raw[i] as Buffer).toString('latin1')
             if (name.toLowerCase() === 'connection' || name.toLowerCase() === 'keep-alive') continue
             head.push(name, (raw[i + 1] as Buffer).toString('latin1'))
           }
-          res.writeHead(status, head)
+          res.writeHead(statusCode, head)
           res.on('drain', resume)
           return true
         },

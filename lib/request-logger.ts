@@ -48,7 +48,12 @@ export class LazyChildLogger {
   get level (): string { return this.made?.level ?? this.childOptions?.level ?? this.parentLogger.level }
   set level (value: string) { this.real().level = value }
 
-  isLevelEnabled (level: string): boolean { return (this.real() as unknown as Logger).isLevelEnabled(level) }
+  isLevelEnabled (level: string): boolean {
+    // Without a level of its own the child answers as its parent does: no need to make it.
+    const answering = this.made ?? (this.childOptions?.level === undefined ? this.parentLogger : this.real())
+    return (answering as unknown as Logger).isLevelEnabled(level)
+  }
+
   child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.real().child(bindings, options) }
   bindings (): Bindings { return (this.real() as unknown as Logger).bindings() }
 

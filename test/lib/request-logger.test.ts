@@ -39,6 +39,8 @@ t.test('a lazy child writes what pino\'s child writes, and nothing below the lev
   t.same(lazy.lines.map((l) => ({ ...l, err: undefined })), eager.lines.map((l) => ({ ...l, err: undefined })), 'the same lines, field for field')
   t.equal((lazy.lines[1]?.err as { message?: string } | undefined)?.message, 'boom', 'errors serialised as pino does')
   t.equal(standIn.level, 'warn', 'the level is the parent\'s')
+  t.equal(standIn.isLevelEnabled('info'), false, 'info is not enabled, as for the parent')
+  t.equal(standIn.isLevelEnabled('error'), true, 'error is')
   t.same(standIn.bindings(), child.bindings(), 'its bindings are the child\'s')
 })
 
