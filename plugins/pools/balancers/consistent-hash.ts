@@ -17,8 +17,12 @@ import { isSelectable, type Balancer, type PickContext } from './balancer.js'
 import { hash32 } from './hash.js'
 import { RoundRobinBalancer } from './round-robin.js'
 
-/** Ring points per unit of target weight. */
-export const VNODES_PER_WEIGHT = 100
+/**
+ * Ring points per unit of target weight: 160, as nginx's ketama-compatible `hash … consistent`.
+ * With 100, one of four targets owned outside 15–35 % of 400 keys in ~0.2 % of random port
+ * layouts (a flaky distribution test found it); with 160, in none of 2,000 simulated layouts.
+ */
+export const VNODES_PER_WEIGHT = 160
 
 export class ConsistentHashBalancer implements Balancer {
   readonly name = 'consistent-hash'
