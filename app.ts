@@ -25,6 +25,7 @@ import { describeConfiguredRoutes } from './config/describe.js'
 import { ConfigReloader } from './config/reload.js'
 import { addConfigRoutes } from './config/admin-routes.js'
 import type { L4ListenerSet } from './plugins/l4/listener-set.js'
+import { tuneV8ForGateway } from './lib/v8-tuning.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -251,6 +252,7 @@ export async function startGateway (envVars: Env, buildOptions: BuildOptions = {
 }
 
 export async function main (): Promise<void> {
+  tuneV8ForGateway()
   let started: Awaited<ReturnType<typeof startGateway>>
   try {
     const workers = readWorkers(process.env)
