@@ -45,7 +45,8 @@ const backends = await startServer('backends', ['1'], 0)
 const target = `http://127.0.0.1:${(backends.info.ports as number[])[0] as number}`
 const config = JSON.stringify({ pools: { bench: { targets: [target] } }, routes: [{ path: '/', pool: 'bench' }] })
 const a = await startServer('switchyard', [config, JSON.stringify({ BENCH_DIST: before })], 1)
-const b = await startServer('switchyard', [config], 1)
+// BENCH_AFTER_DIST: another build as `after` instead of this checkout's dist/ (two variants against each other).
+const b = await startServer('switchyard', process.env.BENCH_AFTER_DIST === undefined ? [config] : [config, JSON.stringify({ BENCH_DIST: process.env.BENCH_AFTER_DIST })], 1)
 try {
   for (const server of [a, b]) await wrk(`http://127.0.0.1:${server.info.port as number}${path}`)
   const ratios: number[] = []
