@@ -13,7 +13,8 @@
  *     response for reference.
  *
  *   npm run build && npm run bench   (BENCH_ROUNDS=5 BENCH_DURATION_SEC=5 BENCH_CONNECTIONS=50;
- *                                    BENCH_ONLY=bare,lean,switchyard for a quick A/B of those)
+ *                                    BENCH_ONLY=bare,lean,switchyard for a quick A/B of those;
+ *                                    BENCH_AGED=1: measured after one full GC in each server)
  */
 import { spawnSync } from 'node:child_process'
 import { cpuMicros, median, ratio, startServer, type RunningServer } from './lib.js'
@@ -25,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ONLY = process.env.BENCH_ONLY?.split(',')
 /** `BENCH_BASE_DIST=/tmp/dist-before`: also run that build of Switchyard (`base`; name it in BENCH_ONLY). */
 const BASE_DIST = process.env.BENCH_BASE_DIST
+/** `BENCH_AGED=1`: one full collection in every server after the warm-up (see bench/servers.ts). */
+const AGED = process.env.BENCH_AGED === '1'
 const DEFAULT_ORDER = ['bare', 'pipe', 'lean', ...(BASE_DIST === undefined ? [] : ['base']), 'switchyard', 'switchyard info']
 const LABELS: Record<string, string> = {
   base: `Switchyard from ${String(BASE_DIST)}`,
@@ -81,6 +84,12 @@ try {
   ]
   // Warm-up: JIT and keep-alive pools.
   for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
+  if (AGED) {
+    // Every server past its first major GC (a long-running process is; a short bench never gets there).
+    for (const server of Object.values(servers)) server.child.kill('SIGWINCH')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
+  }
   for (let round = 0; round < ROUNDS; round++) {
     const order = ONLY ?? DEFAULT_ORDER
     const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
