@@ -10,7 +10,7 @@
  *
  * What only building the routes finds (their links' options) is checked by
  * compiling them: the reload compiles against the live pools, `switchyard
- * check` builds the gateway without starting it (`compileGateway`).
+ * check` builds the gateway without starting it (`checkGatewayConfig`, config/check-gateway.ts).
  */
 import { readFileSync } from 'node:fs'
 import { ConfigError, validateWithSchema } from '../lib/validate.js'

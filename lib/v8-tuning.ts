@@ -16,9 +16,9 @@
  */
 import { setFlagsFromString } from 'node:v8'
 
-export const GATEWAY_V8_FLAGS = ['--no-wasm-loop-unrolling'] as const
+export const PROCESS_V8_FLAGS = ['--no-wasm-loop-unrolling'] as const
 
-/** Set GATEWAY_V8_FLAGS on this process; call once, before the first upstream request. */
+/** Set PROCESS_V8_FLAGS on this process; call once, before the first upstream request. */
 export function tuneV8ForGateway (): void {
-  for (const flag of GATEWAY_V8_FLAGS) setFlagsFromString(flag)
+  for (const flag of PROCESS_V8_FLAGS) setFlagsFromString(flag)
 }
