@@ -247,3 +247,12 @@ export async function udpAsk (socket: UdpSocket, port: number, message: string, 
     socket.send(message, port, '127.0.0.1')
   })
 }
+
+/** True when a TCP connect to `port` on 127.0.0.1 is refused (nothing listens), false when it connects. */
+export async function connectRefused (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    socket.once('connect', () => { socket.destroy(); resolve(false) })
+    socket.once('error', (err: NodeJS.ErrnoException) => { resolve(err.code === 'ECONNREFUSED') })
+  })
+}

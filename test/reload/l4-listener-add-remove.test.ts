@@ -5,16 +5,7 @@
  * the listener that stays keeps its socket and its counters throughout.
  */
 import t from 'tap'
-import { connect } from 'node:net'
-import { deadTcpPort, namedEchoTcp, openEchoStream, startL4Gateway, startTcpBackend } from '../helpers/l4.js'
-
-async function refused (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' })
-    socket.once('connect', () => { socket.destroy(); resolve(false) })
-    socket.once('error', (err: NodeJS.ErrnoException) => { resolve(err.code === 'ECONNREFUSED') })
-  })
-}
+import { connectRefused as refused, deadTcpPort, namedEchoTcp, openEchoStream, startL4Gateway, startTcpBackend } from '../helpers/l4.js'
 
 t.test('a listener added by reload serves; one removed drains its open connection and stops accepting', async (t) => {
   const [a, b] = await Promise.all(['a', 'b'].map(async (name) => await startTcpBackend(name, namedEchoTcp)))

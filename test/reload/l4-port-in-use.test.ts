@@ -6,17 +6,9 @@
  * config, and the old listener keeps serving (its open connection too).
  */
 import t from 'tap'
-import { connect, createServer, type AddressInfo } from 'node:net'
-import { deadTcpPort, namedEchoTcp, openEchoStream, startL4Gateway, startTcpBackend } from '../helpers/l4.js'
+import { createServer, type AddressInfo } from 'node:net'
+import { connectRefused as refused, deadTcpPort, namedEchoTcp, openEchoStream, startL4Gateway, startTcpBackend } from '../helpers/l4.js'
 import { adminAddress } from '../../plugins/admin/index.js'
-
-async function refused (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' })
-    socket.once('connect', () => { socket.destroy(); resolve(false) })
-    socket.once('error', (err: NodeJS.ErrnoException) => { resolve(err.code === 'ECONNREFUSED') })
-  })
-}
 
 t.test('a new listener whose port is taken: 400 naming the field, nothing changed', async (t) => {
   const a = await startTcpBackend('a', namedEchoTcp)

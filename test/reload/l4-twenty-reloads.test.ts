@@ -8,22 +8,13 @@
  */
 import t from 'tap'
 import { createSocket } from 'node:dgram'
-import { createHook } from 'node:async_hooks'
 import { deadTcpPort, namedEchoTcp, startL4Gateway, startTcpBackend, startTcpLoad, startUdpBackend, udpAsk } from '../helpers/l4.js'
+import { trackHandles } from '../helpers/handles.js'
 
 /** Timers and sockets may differ by this many (a connection or a probe in progress at the moment of counting). */
 const HANDLE_SLACK = 4
 
-const liveTimers = new Set<number>()
-createHook({
-  init (id, type) { if (type === 'Timeout') liveTimers.add(id) },
-  destroy (id) { liveTimers.delete(id) }
-}).enable()
-const handles = (): Record<string, number> => {
-  const counts: Record<string, number> = { 'Timeout (live, unref included)': liveTimers.size }
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
+const handles = trackHandles()
 const pause = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 t.test('20 reloads under L4 load: 0 failures, no leaked timers or sockets', async (t) => {

@@ -8,10 +8,10 @@
 import t from 'tap'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createHook } from 'node:async_hooks'
 import { startBackends } from '../helpers/backend.js'
 import { startAppGateway, writeConfigFile } from '../helpers/gateway.js'
 import { startLoad } from '../helpers/load.js'
+import { trackHandles } from '../helpers/handles.js'
 
 /** Heap may grow this much over 20 reloads (caches, JIT, pino buffers); a leaked pool per reload would be far more. */
 const HEAP_GROWTH_BOUND_BYTES = 16 * 1024 * 1024
@@ -21,18 +21,7 @@ const HANDLE_SLACK = 4
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-// Live timers, unref'd ones included (process.getActiveResourcesInfo() lists only those that keep the process alive).
-const liveTimers = new Set<number>()
-createHook({
-  init (id, type) { if (type === 'Timeout') liveTimers.add(id) },
-  destroy (id) { liveTimers.delete(id) }
-}).enable()
-
-const handles = (): Record<string, number> => {
-  const counts: Record<string, number> = { 'Timeout (live, unref included)': liveTimers.size }
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
+const handles = trackHandles()
 /** Idle keep-alive connections closed on every side (they hold timers of their own), then full GCs. */
 const settle = async (servers: Array<{ closeIdleConnections: () => void }>): Promise<void> => {
   for (let i = 0; i < 3; i++) {
