@@ -26,6 +26,7 @@ import { ConfigReloader } from './config/reload.js'
 import { addConfigRoutes } from './config/admin-routes.js'
 import type { L4ListenerSet } from './plugins/l4/listener-set.js'
 import { tuneV8ForGateway } from './lib/v8-tuning.js'
+import { startIdleCollector } from './lib/idle-collector.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -253,6 +254,8 @@ export async function startGateway (envVars: Env, buildOptions: BuildOptions = {
 
 export async function main (): Promise<void> {
   tuneV8ForGateway()
+  // A quiet spell after a busy one gives the busy one's garbage back (lib/idle-collector.ts).
+  startIdleCollector()
   let started: Awaited<ReturnType<typeof startGateway>>
   try {
     const workers = readWorkers(process.env)

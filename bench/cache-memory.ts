@@ -30,6 +30,7 @@ const MAX_BYTES = Number(process.env.BENCH_CACHE_MAX_BYTES ?? 64 * 1024 * 1024)
 const BODY = process.env.BENCH_BODY ?? '1k'
 const CONCURRENCY = 50
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 5000)
+const IDLE_MS = 4000
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 /** BENCH_CONTROL=0 skips the control run (same load, 1 MiB cache). */
 const CONTROL = process.env.BENCH_CONTROL !== '0'
@@ -90,7 +91,8 @@ async function run (target: string, maxBytes: number): Promise<Run> {
     const base = `http://127.0.0.1:${gateway.info.port as number}`
     const pid = gateway.child.pid as number
     await fill(base, -2000, 2000) // warm the code paths
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // Idle: quiet long enough for the gateway's idle collector (lib/idle-collector.ts, 2 quiet seconds).
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
     const idle = rssMiB(pid)
     const reports = [await memoryReport(pid)]
     const started = performance.now()

@@ -122,9 +122,11 @@ if (kind === 'backends') {
   // `BENCH_DIST` in the env JSON: another build (a copy of `dist/` before a change, for an A/B).
   const { buildGateway } = await import(`${dist}/app.js`) as typeof import('../app.js')
   const { loadConfig } = await import(`${dist}/config/index.js`) as typeof import('../config/index.js')
-  // The V8 flags `main()` sets on the gateway's own process (a build from before them has none).
+  // What `main()` sets up in the gateway's own process: V8 flags, the idle collector (a build from before them has none).
   const tuning = await import(`${dist}/lib/v8-tuning.js`).catch(() => undefined) as typeof import('../lib/v8-tuning.js') | undefined
   tuning?.tuneV8ForGateway()
+  const idle = await import(`${dist}/lib/idle-collector.js`).catch(() => undefined) as typeof import('../lib/idle-collector.js') | undefined
+  idle?.startIdleCollector()
   // Logging as the bundled app does it (pino to stdout, at LOG_LEVEL), so its cost is in the figures.
   const app = await buildGateway(loadConfig(env))
   await app.listen({ port: 0, host: '127.0.0.1' })
