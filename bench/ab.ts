@@ -46,7 +46,9 @@ const target = `http://127.0.0.1:${(backends.info.ports as number[])[0] as numbe
 const config = JSON.stringify({ pools: { bench: { targets: [target] } }, routes: [{ path: '/', pool: 'bench' }] })
 const a = await startServer('switchyard', [config, JSON.stringify({ BENCH_DIST: before })], 1)
 // BENCH_AFTER_DIST: another build as `after` instead of this checkout's dist/ (two variants against each other).
-const b = await startServer('switchyard', process.env.BENCH_AFTER_DIST === undefined ? [config] : [config, JSON.stringify({ BENCH_DIST: process.env.BENCH_AFTER_DIST })], 1)
+// BENCH_AFTER_ENV: JSON of gateway variables for `after` only (one setting's cost: the same build both sides).
+const afterEnv = { ...(process.env.BENCH_AFTER_DIST === undefined ? {} : { BENCH_DIST: process.env.BENCH_AFTER_DIST }), ...JSON.parse(process.env.BENCH_AFTER_ENV ?? '{}') as Record<string, string> }
+const b = await startServer('switchyard', [config, JSON.stringify(afterEnv)], 1)
 try {
   for (const server of [a, b]) await wrk(`http://127.0.0.1:${server.info.port as number}${path}`)
   const ratios: number[] = []
