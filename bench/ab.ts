@@ -22,6 +22,8 @@ if (before === '') {
 }
 const ROUNDS = Number(roundsArg)
 const SECONDS = 3
+/** BENCH_IDLE_SEC: a quiet spell before each round (both idle alike), as servers in bench/forwarding.ts have between their turns. */
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SEC ?? 0)
 
 /** wrk on CPU 0 for SECONDS; resolves with the requests it completed. */
 async function wrk (url: string): Promise<number> {
@@ -55,6 +57,7 @@ try {
   const cpuA: number[] = []
   const cpuB: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
+    if (IDLE_SECONDS > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000))
     const [endA, endB] = [await measure(a), await measure(b)]
     const [usA, usB] = [await endA(), await endB()]
     cpuA.push(usA)

@@ -4,6 +4,8 @@
  * request read from the proxy's own /proc/PID/stat. Cases, each in the same
  * run as its baselines:
  *   - `1k`, `64k`: bare @fastify/http-proxy, a 10-line node:http pipe proxy,
+ *     nginx (one process, `proxy_pass` with upstream keep-alive, when Debian's
+ *     nginx is installed: the machine's scale, next to the issue's figures),
  *     Switchyard (bundled app defaults: security headers and compression on,
  *     LOG_LEVEL=warn), and Switchyard with LOG_LEVEL=info (an access line per
  *     request);
@@ -16,7 +18,11 @@
  *                                    BENCH_ONLY=bare,lean,switchyard for a quick A/B of those;
  *                                    BENCH_AGED=1: measured after one full GC in each server)
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createConnection, createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { cpuMicros, median, ratio, startServer, type RunningServer } from './lib.js'
 
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5)
@@ -28,11 +34,13 @@ const ONLY = process.env.BENCH_ONLY?.split(',')
 const BASE_DIST = process.env.BENCH_BASE_DIST
 /** `BENCH_AGED=1`: one full collection in every server after the warm-up (see bench/servers.ts). */
 const AGED = process.env.BENCH_AGED === '1'
-const DEFAULT_ORDER = ['bare', 'pipe', 'lean', ...(BASE_DIST === undefined ? [] : ['base']), 'switchyard', 'switchyard info']
+const HAS_NGINX = spawnSync('nginx', ['-v']).status === 0
+const DEFAULT_ORDER = ['bare', 'pipe', ...(HAS_NGINX ? ['nginx'] : []), 'lean', ...(BASE_DIST === undefined ? [] : ['base']), 'switchyard', 'switchyard info']
 const LABELS: Record<string, string> = {
   base: `Switchyard from ${String(BASE_DIST)}`,
   bare: 'bare @fastify/http-proxy',
   pipe: 'node:http pipe proxy',
+  nginx: 'nginx (1 process, upstream keep-alive)',
   lean: 'lean dispatch (Fastify + hijack + undici raw handler, nothing else)',
   switchyard: 'Switchyard (defaults, LOG_LEVEL=warn)',
   'switchyard info': 'Switchyard (LOG_LEVEL=info: access log)'
@@ -63,6 +71,45 @@ function run (server: RunningServer, c: Case): Sample {
   return { rps: result.rps, p99: result.p99, bad: result.bad, cpu: result.total > 0 ? spent / result.total : 0 }
 }
 
+/** A free loopback port (listened on and closed). */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** nginx as an HTTP reverse proxy to `target`, one process pinned on CPU 1 (its own pid is the CPU read). */
+async function startNginx (target: string): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-nginx-'))
+  const port = await freePort()
+  writeFileSync(join(dir, 'nginx.conf'), [
+    'daemon off; master_process off; worker_processes 1;',
+    `pid ${join(dir, 'nginx.pid')}; error_log stderr error;`,
+    'events { worker_connections 8192; }',
+    'http {',
+    '  access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `  ${name}_temp_path ${join(dir, name)};`),
+    `  upstream bench { server ${new URL(target).host}; keepalive 64; }`,
+    `  server { listen 127.0.0.1:${port}; location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+    '}'
+  ].join('\n'))
+  const argv = ['nginx', '-c', join(dir, 'nginx.conf'), '-p', dir]
+  const [cmd, ...args] = HAS_TASKSET ? ['taskset', '-c', '1', ...argv] : argv
+  const child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+  for (let attempt = 0; ; attempt++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = createConnection(port, '127.0.0.1', () => { socket.destroy(); resolve(true) })
+      socket.once('error', () => { resolve(false) })
+    })
+    if (up) break
+    if (attempt === 100 || child.exitCode !== null) throw new Error('nginx did not start')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { info: { port }, child, stop: () => { child.kill('SIGTERM') } }
+}
+
 const backends = await startServer('backends', ['1'], 0)
 const target = `http://127.0.0.1:${(backends.info.ports as number[])[0] as number}`
 const config = (extra: Record<string, unknown> = {}): string => JSON.stringify({ pools: { bench: { targets: [target] } }, routes: [{ path: '/', pool: 'bench', ...extra }] })
@@ -72,6 +119,7 @@ const record = (key: string, sample: Sample): void => { samples.set(key, [...(sa
 try {
   servers.bare = await startServer('bare-proxy', [target], 1)
   servers.pipe = await startServer('pipe-proxy', [target], 1)
+  if (HAS_NGINX) servers.nginx = await startNginx(target)
   servers.lean = await startServer('lean-dispatch', [target], 1)
   servers.switchyard = await startServer('switchyard', [config()], 1)
   if (BASE_DIST !== undefined) servers.base = await startServer('switchyard', [config(), JSON.stringify({ BENCH_DIST: BASE_DIST })], 1)
@@ -86,7 +134,8 @@ try {
   for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
   if (AGED) {
     // Every server past its first major GC (a long-running process is; a short bench never gets there).
-    for (const server of Object.values(servers)) server.child.kill('SIGWINCH')
+    // (nginx has no heap to age, and SIGWINCH means something else to it.)
+    for (const [name, server] of Object.entries(servers)) if (name !== 'nginx') server.child.kill('SIGWINCH')
     await new Promise((resolve) => setTimeout(resolve, 1000))
     for (const server of Object.values(servers)) wrk(`http://127.0.0.1:${server.info.port as number}/1k`, [], 1)
   }
