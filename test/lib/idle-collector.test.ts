@@ -1,9 +1,10 @@
 /**
- * The idle collector (lib/idle-collector.ts): it collects in the first quiet
- * spell after start-up and then only after a busy spell that grew the heap,
- * never while the loop is busy, twice per spell (the second frees what dead
- * ArrayBuffers held) unless traffic is back by then; and the collection it
- * wires to V8 really collects.
+ * The idle collector (lib/idle-collector.ts): it reads the footprint it starts
+ * from at its first tick and collects only in a quiet spell after the heap
+ * grew (by less before its first collection than after), never while the
+ * loop is busy, twice per spell (the second frees what dead ArrayBuffers
+ * held) unless traffic is back by then; and the collection it wires to V8
+ * really collects.
  */
 import t from 'tap'
 import { IdleCollector, exposedCollection } from '../../lib/idle-collector.js'
@@ -35,31 +36,34 @@ function scripted (options = {}): { run: (ticks: Array<[number, number]>) => num
   }
 }
 
-t.test('the first quiet spell after start-up collects, twice, even without growth; an idle gateway then is left alone', async (t) => {
+t.test('a gateway that has grown nothing since its first tick is never collected', async (t) => {
   const c = scripted()
-  t.same(c.run([[0.5, 20], [0, 20], [0, 20], [0, 20]]), [3, 4], 'quiet on ticks 2 and 3: collects on tick 3 and again on 4')
-  t.same(c.run(Array.from({ length: 30 }, () => [0, 20] as [number, number])), [], 'thirty more quiet seconds: nothing')
+  t.same(c.run([[0.9, 20], [0.5, 21], [0, 21], [0, 21], [0, 21]]), [], 'start-up, one busy second, quiet: nothing (grew 1 MiB)')
+  t.same(c.run(Array.from({ length: 30 }, () => [0, 22] as [number, number])), [], 'thirty more quiet seconds: nothing')
 })
 
-t.test('after that, a busy spell collects once quiet only when it grew the heap by the minimum', async (t) => {
-  const c = scripted({ minGrowthBytes: 16 * MiB })
-  c.run([[0, 20], [0, 20], [0, 20]])
-  t.same(c.run([[0.9, 30], [0.9, 30], [0, 30], [0, 30], [0, 30]]), [], 'grew 10 MiB: no collection')
+t.test('the first collection comes after firstGrowthBytes, later ones after minGrowthBytes', async (t) => {
+  const c = scripted({ firstGrowthBytes: 4 * MiB, minGrowthBytes: 16 * MiB })
+  c.run([[0, 20]])
+  t.same(c.run([[0.9, 23], [0, 23], [0, 23], [0, 23]]), [], 'grew 3 MiB: no collection')
+  t.same(c.run([[0.9, 25], [0, 25], [0, 25], [0, 25]]), [8, 9], 'grew 5 MiB: a collection once quiet for two ticks, and its follow-up')
+  t.same(c.run([[0.9, 35], [0.9, 35], [0, 35], [0, 35], [0, 35]]), [], 'then grew 10 MiB: no collection')
   const collected = c.run([[0.9, 60], [0.9, 60], [0, 60], [0, 60], [0, 60], [0, 60]])
-  t.same(collected.length, 2, 'grew 40 MiB: a collection and its follow-up')
+  t.same(collected.length, 2, 'grew 35 MiB: a collection and its follow-up')
 })
 
 t.test('a busy tick restarts the quiet count, and nothing is collected while the loop is busy', async (t) => {
   const c = scripted({ quietTicks: 3 })
-  t.same(c.run([[0, 20], [0, 20], [0.3, 20], [0, 20], [0, 20]]), [], 'two quiet, one busy, two quiet: not yet')
-  t.same(c.run([[0, 20]]).length, 1, 'the third quiet tick in a row collects')
+  c.run([[0, 20]])
+  t.same(c.run([[0, 30], [0, 30], [0.3, 30], [0, 30], [0, 30]]), [], 'two quiet, one busy, two quiet: not yet')
+  t.same(c.run([[0, 30]]).length, 1, 'the third quiet tick in a row collects')
   const busy = scripted()
-  t.same(busy.run(Array.from({ length: 20 }, () => [0.5, 100] as [number, number])), [], 'always busy: never')
+  t.same(busy.run(Array.from({ length: 20 }, (_, i) => [0.5, 20 + i * 10] as [number, number])), [], 'always busy, growing: never')
 })
 
 t.test('the follow-up collection is skipped when traffic is back', async (t) => {
   const c = scripted()
-  t.same(c.run([[0, 20], [0, 20], [0.8, 20], [0, 20]]), [2], 'collected on tick 2; tick 3 busy: no second')
+  t.same(c.run([[0, 20], [0, 30], [0, 30], [0.8, 30], [0, 30]]), [3], 'collected on tick 3; tick 4 busy: no second')
 })
 
 t.test('the collection wired to V8 frees what nothing references', async (t) => {
