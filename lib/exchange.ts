@@ -19,7 +19,6 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { Pool, Target } from '../plugins/pools/index.js'
-import type { Link } from './link.js'
 import { toErrorBody, type ErrorLike } from './errors.js'
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest
@@ -28,15 +27,24 @@ export type ClientResponse = ServerResponse | Http2ServerResponse
 /** A body transform installed by a response half: gets the next writable, returns the one to write to. */
 export type BodyStage = (next: Writable) => Writable
 
+/**
+ * What the exchange needs of a link: its response half (lib/link.ts's `Link`
+ * has this shape and more; the exchange runs only this part of it, so it
+ * needs nothing else from there).
+ */
+export interface ResponseHalf {
+  readonly response?: ((exchange: Exchange) => void) | undefined
+}
+
 /** What the exchange needs of its compiled route. */
 export interface ExchangeRoute {
   readonly prefix: string
   readonly pool: Pool
   readonly stripPrefix: boolean
   /** Active links in chain order (request halves run in this order). */
-  readonly links: readonly Link[]
+  readonly links: readonly ResponseHalf[]
   /** Response filters, run after the response halves of `links`. */
-  readonly filters: readonly Link[]
+  readonly filters: readonly ResponseHalf[]
   /** State slots the route's links asked for. */
   readonly slotCount: number
   readonly stats: RouteStats
@@ -263,11 +271,11 @@ export class Exchange {
   private runResponseHalves (from: number): void {
     const links = this.route.links
     for (let i = from < links.length ? from : links.length - 1; i >= 0; i--) {
-      const response = (links[i] as Link).response
+      const response = (links[i] as ResponseHalf).response
       if (response !== undefined) response(this)
     }
     const filters = this.route.filters
-    for (let i = 0; i < filters.length; i++) (filters[i] as Link).response?.(this)
+    for (let i = 0; i < filters.length; i++) (filters[i] as ResponseHalf).response?.(this)
   }
 
   private writeHead (): void {

@@ -20,10 +20,10 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Pool } from '../plugins/pools/index.js'
-import type { Exchange } from './exchange.js'
+import type { Exchange, ResponseHalf } from './exchange.js'
 import type { TrustFunction } from './trust.js'
 
-export interface Link {
+export interface Link extends ResponseHalf {
   /** Request half; resolve (or return) to continue, answer to stop the chain. */
   readonly request?: ((exchange: Exchange) => void | Promise<void>) | undefined
   /** Response half: a response (upstream or local) is about to be written. */

@@ -24,22 +24,14 @@ import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { toErrorBody } from '../../lib/errors.js'
 import { compileKey } from './key.js'
 import { createRateLimitRedis, guardRateLimitRedis, redisCounterStore, waitForReady, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, type RateLimitRedisOptions } from './redis.js'
-
 import { RateLimitedError } from './errors.js'
+import type { RateLimitDecision, RateLimiter, RateLimitRule, RateLimits } from './limits.js'
 
 export { RateLimitedError }
+export type { RateLimitDecision, RateLimiter, RateLimitRule, RateLimits }
 
 /** Prefix of the counters' Redis keys. */
 export const REDIS_NAMESPACE = 'switchyard-rl:'
-
-export interface RateLimitRule {
-  /** Requests allowed per window and key. */
-  max: number
-  /** Window length in ms (fixed window). */
-  windowMs: number
-  /** What is counted: `ip` (default) or `header:NAME`. */
-  key?: string | undefined
-}
 
 export interface RateLimitsOptions {
   /** Limit for every request of the app (per client IP by default). Default: none. */
@@ -52,29 +44,6 @@ export interface RateLimitsOptions {
   redisOptions?: RateLimitRedisOptions | undefined
   /** A `@fastify/rate-limit` store class, used when no Redis is given (cluster workers count in the primary). Default: memory. */
   store?: FastifyRateLimitStoreCtor | undefined
-}
-
-/** What one limit decided for one request. */
-export interface RateLimitDecision {
-  isAllowed: boolean
-  isExceeded: boolean
-  max: number
-  remaining: number
-  /** ms left in the window; 0 when the store failed (Redis down) and the request passed unlimited. */
-  ttl: number
-  ttlInSeconds: number
-}
-
-/** `(request) => decision` of one limit (`@fastify/rate-limit`'s `createRateLimit`). */
-export type RateLimiter = (request: FastifyRequest) => Promise<RateLimitDecision>
-
-export interface RateLimits {
-  /** An onRequest hook enforcing `rule`; `scope` separates its counters from other limits (e.g. the route prefix). */
-  createHook: (rule: RateLimitRule, scope: string, field?: string) => onRequestHookHandler
-  /** The limiter of `rule` (used by the chain's rate-limit link). */
-  createLimiter: (rule: RateLimitRule, scope: string, field?: string) => RateLimiter
-  /** The app-wide limit (a root onRequest hook: it counts every request of the app, before the routes' chains). */
-  readonly global: RateLimiter | undefined
 }
 
 declare module 'fastify' {

@@ -12,7 +12,7 @@ import type { Exchange } from '../../lib/exchange.js'
 import type { LinkFactory } from '../../lib/link.js'
 import { ConfigError } from '../../lib/validate.js'
 import { RateLimitedError } from './errors.js'
-import type { RateLimitDecision, RateLimiter, RateLimitRule, RateLimits } from './index.js'
+import type { RateLimitDecision, RateLimiter, RateLimitRule, RateLimits } from './limits.js'
 
 export const createRateLimitLink: LinkFactory = (app: FastifyInstance, route) => {
   const rule = route.declaration.rateLimit as (Omit<RateLimitRule, 'windowMs'> & { windowMs?: number }) | undefined
