@@ -8,6 +8,7 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client'
 import type { SharedHealthUpdate } from '../plugins/health/shared-state.js'
 import type { PoolStatus } from '../plugins/admin/status.js'
+import type { L4ListenerStatus } from '../lib/l4-status.js'
 
 /** Admin request forwarded to every worker's (not listening) admin instance. */
 export interface ForwardedAdminRequest {
@@ -26,6 +27,8 @@ export interface ForwardedAdminResponse {
 /** What a worker reports for `/status` and `/metrics`. */
 export interface WorkerReport {
   pools: PoolStatus[]
+  /** The worker's L4 listeners (absent when it has none). */
+  l4?: L4ListenerStatus[]
   metrics: Array<MetricObjectWithValues<MetricValue<string>>>
 }
 
@@ -37,10 +40,12 @@ export type ToWorker =
   | { type: 'switchyard:rate-limit-count', id: number, current: number, ttl: number }
   | { type: 'switchyard:report-request', id: number }
   | { type: 'switchyard:admin-request', id: number, request: ForwardedAdminRequest }
+  /** Whether this worker reads the shared UDP listeners' sockets (one worker does: each client's datagrams make one session). */
+  | { type: 'switchyard:udp-reader', reading: boolean }
 
 /** Worker → primary. */
 export type ToPrimary =
-  /** The worker is built and asks for the current health state before it listens. */
+  /** The worker is built and asks for the current health state before it listens (and again after a reload that brought pools). */
   | { type: 'switchyard:hello' }
   | { type: 'switchyard:listening', address: string }
   | { type: 'switchyard:rate-limit-incr', id: number, key: string, windowMs: number, max: number }

@@ -7,16 +7,26 @@
  * results (`PrimaryHealthChecks`), serves the admin listener for all of them
  * (`admin.ts`), replaces a worker that dies (`RestartPolicy`), forwards
  * SIGHUP, and on SIGTERM/SIGINT drains every worker before it exits.
+ *
+ * A reload reaches the primary's own pools too — the same validation as a
+ * worker's, then the registry's plan/apply, so its health checks follow
+ * added, changed and removed pools: on SIGHUP before it signals the workers,
+ * on the admin's `POST /config/reload` and `PUT /config` once every worker
+ * has applied it. Of the workers, one at a time reads the shared UDP
+ * listener sockets (`switchyard:udp-reader`): the first that greets the
+ * primary, and when it dies the next live one.
  */
 import cluster, { type Worker } from 'node:cluster'
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { pino, type Logger } from 'pino'
-import { loadConfig, type Env, type GatewayConfig } from '../config/index.js'
-import { validateWithSchema } from '../lib/validate.js'
+import { applyEnvDefaults, loadConfig, readConfigFile, ConfigFileSchema, type ConfigFile, type Env, type GatewayConfig } from '../config/index.js'
+import { checkConfig } from '../config/check.js'
+import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import { PoolRegistry } from '../plugins/pools/index.js'
 import { PoolsConfigSchema } from '../plugins/pools/options.js'
+import { poolFamily } from '../plugins/pools/pool.js'
 import { RANDOM_SECRET_BYTES } from '../lib/sticky-secret.js'
 import { startClusterAdmin } from './admin.js'
 import type { ForwardedAdminRequest, ForwardedAdminResponse, ToPrimary, ToWorker, WorkerReport } from './ipc.js'
@@ -43,6 +53,8 @@ interface Slot {
   worker: Worker | undefined
   startedAt: number
   listening: boolean
+  /** Said hello (its gateway is built): it may be given the UDP sockets to read. */
+  greeted: boolean
   replaceTimer: NodeJS.Timeout | undefined
 }
 
@@ -55,7 +67,7 @@ interface Waiting {
 export async function startPrimary (envVars: Env, options: PrimaryOptions): Promise<void> {
   const config = loadConfig(envVars)
   const log = pino({ level: config.env.logLevel })
-  const primary = new ClusterPrimary(envVars, config, options, log)
+  const primary = new ClusterPrimary(config, options, log)
   try {
     await primary.start()
   } catch (err) {
@@ -73,7 +85,6 @@ export async function startPrimary (envVars: Env, options: PrimaryOptions): Prom
 }
 
 class ClusterPrimary {
-  private readonly envVars: Env
   private config: GatewayConfig
   private readonly options: PrimaryOptions
   private readonly log: Logger
@@ -86,13 +97,14 @@ class ClusterPrimary {
   private readonly waiting = new Map<number, Waiting>()
   private nextRequestId = 1
   private admin: FastifyInstance | undefined
+  /** The worker that reads the shared UDP sockets. */
+  private udpReader: Slot | undefined
   private stopping = false
   /** Rejects the start when a worker dies before it listens. */
   private startFailed: ((err: Error) => void) | undefined
   private startDone: (() => void) | undefined
 
-  constructor (envVars: Env, config: GatewayConfig, options: PrimaryOptions, log: Logger) {
-    this.envVars = envVars
+  constructor (config: GatewayConfig, options: PrimaryOptions, log: Logger) {
     this.config = config
     this.options = options
     this.log = log
@@ -123,7 +135,7 @@ class ClusterPrimary {
       this.startFailed = reject
     })
     for (let index = 0; index < this.options.workers; index++) {
-      const slot: Slot = { index, policy: new RestartPolicy(), worker: undefined, startedAt: 0, listening: false, replaceTimer: undefined }
+      const slot: Slot = { index, policy: new RestartPolicy(), worker: undefined, startedAt: 0, listening: false, greeted: false, replaceTimer: undefined }
       this.slots.push(slot)
       this.fork(slot)
     }
@@ -133,18 +145,10 @@ class ClusterPrimary {
     this.log.info({ workers: this.options.workers, healthCheckedPools: this.health.checkedPools }, `cluster ready: ${this.options.workers} workers listening`)
   }
 
-  /** SIGHUP: the primary re-reads the config for its health checks, and every worker reloads. */
+  /** SIGHUP: the primary applies the config file's pools to its own (health checks), then every worker reloads. */
   reload (): void {
-    if (this.config.env.configPath !== undefined) {
-      try {
-        const next = loadConfig(this.envVars)
-        // The primary's own copy of the targets (its health checks follow them); workers reload themselves.
-        for (const [name, pool] of Object.entries(next.pools)) this.pools.get(name)?.updateTargets(pool.targets)
-        this.config = next
-      } catch (err) {
-        this.log.error(`config reload refused in the primary, running config kept: ${(err as Error).message}`)
-      }
-    }
+    const path = this.config.env.configPath
+    if (path !== undefined) this.reloadPools(() => readConfigFile(path), 'GATEWAY_CONFIG')
     let signalled = 0
     for (const slot of this.slots) {
       if (slot.worker !== undefined && slot.listening) {
@@ -153,6 +157,32 @@ class ClusterPrimary {
       }
     }
     this.log.info({ workers: signalled }, 'SIGHUP forwarded to the workers')
+  }
+
+  /**
+   * The primary's own copy of the pools (its health checks follow them) takes
+   * a new config, validated as a worker validates it; workers reload themselves.
+   * An invalid config is logged and changes nothing (the workers refuse it too).
+   */
+  private reloadPools (read: () => ConfigFile, root: string): void {
+    try {
+      const next = read()
+      applyEnvDefaults(next.pools, this.config.env)
+      const { pools } = checkConfig(next, root)
+      for (const [name, config] of Object.entries(pools)) {
+        const running = this.pools.get(name)
+        if (running !== undefined && poolFamily(config.targets, `${root}.pools.${name}`) !== running.family) {
+          throw new ConfigError(`${root}.pools.${name}.targets`, `must stay ${running.family} targets`)
+        }
+      }
+      const plan = this.pools.plan(pools)
+      this.pools.apply(plan).then(() => { this.pools.retire(plan) }, (err: unknown) => {
+        this.log.error({ err }, 'config reload: the primary\'s pools were not all applied')
+      })
+      this.config = { ...this.config, pools: next.pools, routes: next.routes, tcp: next.tcp, udp: next.udp }
+    } catch (err) {
+      this.log.error(`config reload refused in the primary, running config kept: ${(err as Error).message}`)
+    }
   }
 
   /** Drain every worker (SIGTERM each, wait for its exit); `true` when all exited cleanly. */
@@ -184,6 +214,7 @@ class ClusterPrimary {
   private fork (slot: Slot): void {
     slot.replaceTimer = undefined
     slot.listening = false
+    slot.greeted = false
     slot.startedAt = Date.now()
     // Every worker signs sticky cookies with the same key.
     slot.worker = cluster.fork({ GATEWAY_STICKY_SECRET: this.stickySecret })
@@ -202,9 +233,16 @@ class ClusterPrimary {
         this.send(worker, { type: 'switchyard:rate-limit-count', id: message.id, current, ttl })
         break
       }
-      case 'switchyard:hello':
+      case 'switchyard:hello': {
+        // At start, and after a reload that brought pools: the whole health state.
         this.send(worker, { type: 'switchyard:health', updates: this.health.snapshot(), snapshot: true })
+        const slot = this.slotOf(worker)
+        if (slot !== undefined && !slot.greeted) {
+          slot.greeted = true
+          this.chooseUdpReader()
+        }
         break
+      }
       case 'switchyard:listening': {
         const slot = this.slotOf(worker)
         if (slot === undefined) break
@@ -230,6 +268,11 @@ class ClusterPrimary {
     if (slot === undefined) return
     slot.worker = undefined
     slot.listening = false
+    slot.greeted = false
+    if (this.udpReader === slot) {
+      this.udpReader = undefined
+      if (!this.stopping) this.chooseUdpReader()
+    }
     if (this.stopping) {
       this.log.info({ worker: worker.id, workerPid: worker.process.pid, code, signal }, 'worker finished')
       return
@@ -241,6 +284,21 @@ class ClusterPrimary {
     const delayMs = slot.policy.delayAfterDeath(Date.now() - slot.startedAt)
     this.log.warn({ worker: worker.id, workerPid: worker.process.pid, code, signal, restartInMs: delayMs }, 'worker died: replacing it')
     slot.replaceTimer = setTimeout(() => { this.fork(slot) }, delayMs)
+  }
+
+  /**
+   * Keep one worker reading the shared UDP sockets: the current reader while
+   * it lives, else the first greeted worker (its sessions start afresh: those
+   * of a dead reader are gone with it, as with one process).
+   */
+  private chooseUdpReader (): void {
+    const current = this.udpReader
+    if (current?.worker !== undefined && current.greeted) return
+    const next = this.slots.find((slot) => slot.worker !== undefined && slot.greeted && slot.worker.isConnected())
+    this.udpReader = next
+    if (next?.worker === undefined) return
+    this.send(next.worker, { type: 'switchyard:udp-reader', reading: true })
+    this.log.info({ worker: next.worker.id, workerPid: next.worker.process.pid }, 'worker reads the shared UDP sockets')
   }
 
   private send (worker: Worker, message: ToWorker): void {
@@ -281,7 +339,24 @@ class ClusterPrimary {
   private async forward (request: ForwardedAdminRequest): Promise<ForwardedAdminResponse[]> {
     const answers = await Promise.all(this.liveWorkers().map(async (worker) =>
       await this.ask(worker, (id) => ({ type: 'switchyard:admin-request', id, request }))))
-    return answers.flatMap((answer) => answer?.type === 'switchyard:admin-response' ? [answer.response] : [])
+    const responses = answers.flatMap((answer) => answer?.type === 'switchyard:admin-response' ? [answer.response] : [])
+    // A whole-config reload the workers applied (token, origin and body checked by them) reaches the primary's pools too.
+    if (responses.length > 0 && responses.every((response) => response.statusCode === 200)) this.followAdminReload(request)
+    return responses
+  }
+
+  /** After the workers applied an admin reload (`POST /config/reload`, `PUT /config`): the primary's pools follow. */
+  private followAdminReload (request: ForwardedAdminRequest): void {
+    const path = request.url.split('?')[0]
+    const configPath = this.config.env.configPath
+    if (request.method === 'POST' && path === '/config/reload' && configPath !== undefined) {
+      this.reloadPools(() => readConfigFile(configPath), 'GATEWAY_CONFIG')
+    } else if (request.method === 'PUT' && path === '/config') {
+      this.reloadPools(() => {
+        const parsed = validateWithSchema(ConfigFileSchema, JSON.parse(request.body ?? '') as unknown, 'config')
+        return { ...parsed, routes: parsed.routes ?? [], tcp: parsed.tcp ?? [], udp: parsed.udp ?? [] }
+      }, 'config')
+    }
   }
 
   private randomStickySecret (): string {

@@ -8,6 +8,14 @@
  * and metrics). SIGTERM drains as in one process (`main()` in app.ts) and
  * SIGHUP reloads; SIGINT is left to the primary (a terminal's Ctrl-C reaches
  * every process of the group: the primary then drains the workers once).
+ *
+ * L4 listeners: every worker binds them (through the primary, as node:cluster
+ * does: TCP connections are handed round-robin, a UDP socket is shared). A
+ * shared UDP socket read by every worker would split one client's datagrams
+ * into a session per worker, so the worker's L4 listener set (made here,
+ * before `switchyard-l4` fills it, and kept for listeners a reload brings)
+ * binds UDP without reading until the primary names it the reader
+ * (`switchyard:udp-reader`): one worker at a time holds the UDP sessions.
  */
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
@@ -17,7 +25,7 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import { describePools } from '../plugins/admin/status.js'
 import { createMetricsRegistry } from '../plugins/admin/metrics.js'
 import type { Registry } from 'prom-client'
-import type { Env } from '../config/index.js'
+import { loadConfig, type Env } from '../config/index.js'
 import { processChannel, type Channel, type ToPrimary, type ToWorker, type ForwardedAdminRequest, type ForwardedAdminResponse } from './ipc.js'
 import { RateLimitClient, ipcRateLimitStore } from './rate-limit-store.js'
 
@@ -44,7 +52,10 @@ export async function startWorker (envVars: Env, startGateway: StartGateway, gra
   const channel = processChannel()
   let started: StartedGateway
   try {
-    started = await startGateway(envVars, { worker: createWorkerSide(channel) })
+    const config = loadConfig(envVars)
+    // Where listeners without a `host` bind, as app.ts's startGateway decides it (demo mode stays on loopback).
+    const defaultHost = config.demo && (envVars.HOST ?? '').trim() === '' ? '127.0.0.1' : config.env.host
+    started = await startGateway(envVars, { worker: createWorkerSide(channel, { defaultHost }) })
   } catch (err) {
     // The IPC channel would keep this process alive: let it go, so it exits (main() sets the code) and the primary sees it.
     cluster.worker?.disconnect()
@@ -60,10 +71,20 @@ export async function startWorker (envVars: Env, startGateway: StartGateway, gra
   channel.send({ type: 'switchyard:listening', address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address) })
 }
 
-export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): ClusterWorkerSide {
+export interface WorkerSideOptions {
+  /** Address of L4 listeners that name no `host` (`HOST`). */
+  defaultHost: string
+}
+
+export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>, options: WorkerSideOptions): ClusterWorkerSide {
   const rateLimits = new RateLimitClient(channel)
   const plugin: FastifyPluginAsync = async (fastify) => {
     const pools = fastify.switchyard.pools
+    // The L4 listener set `switchyard-l4` fills (and a reload reconciles): it reads UDP only once the primary says so.
+    const { L4ListenerSet } = await import('../plugins/l4/listener-set.js')
+    const l4 = new L4ListenerSet({ defaultHost: options.defaultHost, udpReading: false, log: fastify.log })
+    fastify.switchyard.l4Listeners = l4
+    fastify.switchyard.l4 = () => l4.describe()
     // The admin plugin's registry when it is there (the bundled app), so metrics are collected once.
     let own: Registry | undefined
     const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : async () => (own ??= createMetricsRegistry(pools))
@@ -77,15 +98,27 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
           break
         case 'switchyard:report-request':
           metrics().then(async (registry) => await registry.getMetricsAsJSON()).then((json) => {
-            channel.send({ type: 'switchyard:report', id: message.id, report: { pools: describePools(pools).pools, metrics: json } })
+            const listeners = fastify.switchyard.l4?.()
+            channel.send({ type: 'switchyard:report', id: message.id, report: { pools: describePools(pools).pools, ...(listeners !== undefined ? { l4: listeners } : {}), metrics: json } })
           }, (err: unknown) => { fastify.log.warn({ err }, 'metrics not collected for the primary') })
           break
+        case 'switchyard:udp-reader': {
+          // The set the gateway uses now (a plugin user's own `switchyard-l4` may have replaced this one).
+          const set = fastify.switchyard.l4Listeners ?? l4
+          set.setUdpReading(message.reading)
+          break
+        }
         case 'switchyard:admin-request':
           answerAdmin(fastify, message.request).then((response) => {
             channel.send({ type: 'switchyard:admin-response', id: message.id, response })
           }, () => {})
           break
       }
+    })
+    // A reload that brought pools or changed some: their state as the primary's checks have it (updates it
+    // broadcast before this worker had them were ignored).
+    pools.onPoolsChanged(({ added, changed }) => {
+      if (added.length > 0 || changed.length > 0) channel.send({ type: 'switchyard:hello' })
     })
     // Before the listener opens: take the primary's health state (a target it knows is down stays out).
     fastify.addHook('onReady', async () => {
@@ -94,9 +127,12 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
       await Promise.race([snapshot, new Promise<void>((resolve) => { timer = setTimeout(resolve, HEALTH_SNAPSHOT_TIMEOUT_MS) })])
       clearTimeout(timer)
     })
+    // Stop accepting with the HTTP listener (as `switchyard-l4` does for the set it fills: closing twice is once).
+    fastify.addHook('preClose', (done) => { l4.close().catch(() => {}); done() })
     fastify.addHook('onClose', async () => {
       stopListening()
       rateLimits.close()
+      await l4.close()
     })
   }
   return {

@@ -1,0 +1,80 @@
+/**
+ * With 2 workers, SIGHUP to the primary reconciles the `tcp` listeners in
+ * every worker: a listener the reload adds (here the gateway's first, it
+ * started with none) serves in both workers; one whose pool the reload
+ * changes sends new connections to the new targets (an open one stays on
+ * its target); one the reload removes closes its port (connect refused)
+ * while a connection it had open finishes.
+ */
+import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import { writeConfigFile } from '../helpers/config-file.js'
+import { connectRefused, deadTcpPort, namedEchoTcp, openEchoStream, startTcpBackend } from '../helpers/l4.js'
+import { startCluster, killOnTeardown, loggedBy, sleep, waitForReloads, type TestCluster } from './cluster.js'
+
+// Spawns a 2-worker cluster (3 processes under tsx): a loaded 2-core CI machine needs more than tap's default.
+t.setTimeout(300_000)
+
+const CONNECTIONS = 8
+
+/** `count` connections in turn through `port`: the backends that answered, and the pids of the workers that logged them. */
+async function connectSeveral (cluster: TestCluster, port: number, count: number): Promise<{ backends: string[], workers: number[] }> {
+  const before = loggedBy(cluster, 'tcp access').length
+  const backends: string[] = []
+  for (let i = 0; i < count; i++) {
+    const stream = await openEchoStream(port)
+    await stream.roundTrip(Buffer.from(`ping ${i}`))
+    await stream.end()
+    backends.push(stream.backend)
+  }
+  const deadline = Date.now() + 10_000
+  while (loggedBy(cluster, 'tcp access').length < before + count && Date.now() < deadline) await sleep(50)
+  return { backends, workers: [...new Set(loggedBy(cluster, 'tcp access').slice(before))].sort() }
+}
+
+t.test('SIGHUP adds, re-pools and removes a tcp listener in both workers', async (t) => {
+  const a = await startTcpBackend('a', namedEchoTcp)
+  const b = await startTcpBackend('b', namedEchoTcp)
+  t.teardown(async () => { await a.stop(); await b.stop() })
+  const pools = { first: { targets: [a.url] }, second: { targets: [b.url] } }
+  // `tcp: []`: a file needs routes or listeners; this one starts with neither.
+  const path = writeConfigFile({ pools, tcp: [] })
+  const cluster = await startCluster({ GATEWAY_CONFIG: path })
+  killOnTeardown(t, cluster)
+  const workers = [...cluster.workerPids].sort()
+  const port = await deadTcpPort()
+  t.ok(await connectRefused(port), 'nothing listens on the port before the reload')
+
+  // 1. Added (the first L4 listener of a gateway that started with none).
+  writeFileSync(path, JSON.stringify({ pools, tcp: [{ port, pool: 'first' }] }))
+  cluster.app.child.kill('SIGHUP')
+  t.ok(await waitForReloads(cluster, 2), 'both workers reloaded (version 2)')
+  const added = await connectSeveral(cluster, port, CONNECTIONS)
+  t.same(added.backends, Array(CONNECTIONS).fill('a'), 'the added listener serves, from its pool')
+  t.same(added.workers, workers, 'in both workers')
+
+  // 2. Its pool changed: new connections go to the new target; one open before stays on a.
+  const open = await openEchoStream(port)
+  t.equal(open.backend, 'a')
+  writeFileSync(path, JSON.stringify({ pools, tcp: [{ port, pool: 'second' }] }))
+  cluster.app.child.kill('SIGHUP')
+  t.ok(await waitForReloads(cluster, 3), 'both workers reloaded (version 3)')
+  const repooled = await connectSeveral(cluster, port, CONNECTIONS)
+  t.same(repooled.backends, Array(CONNECTIONS).fill('b'), 'every new connection goes to the new pool\'s target')
+  t.same(repooled.workers, workers, 'in both workers')
+  await open.roundTrip(Buffer.from('still here'))
+  t.pass('the connection opened before the pool change still flows')
+
+  // 3. Removed: the port closes once both workers let it go; the open connection finishes.
+  writeFileSync(path, JSON.stringify({ pools, tcp: [] }))
+  cluster.app.child.kill('SIGHUP')
+  t.ok(await waitForReloads(cluster, 4), 'both workers reloaded (version 4)')
+  let refused = false
+  const deadline = Date.now() + 5_000
+  while (!(refused = await connectRefused(port)) && Date.now() < deadline) await sleep(100)
+  t.ok(refused, 'connect refused: the removed listener\'s port is closed')
+  await open.roundTrip(Buffer.from('after removal'))
+  t.pass('the connection it had open still flows (it drains)')
+  await open.end()
+  t.equal(cluster.app.child.exitCode, null, 'still running')
+})
