@@ -45,12 +45,14 @@ export type ToWorker =
 
 /** Worker → primary. */
 export type ToPrimary =
-  /** The worker is built and asks for the current health state before it listens (and again after a reload that brought pools). */
+  /** The worker is built and asks for the current health state before it listens. */
   | { type: 'switchyard:hello' }
   | { type: 'switchyard:listening', address: string }
   | { type: 'switchyard:rate-limit-incr', id: number, key: string, windowMs: number, max: number }
   | { type: 'switchyard:report', id: number, report: WorkerReport }
   | { type: 'switchyard:admin-response', id: number, response: ForwardedAdminResponse }
+  /** A whole-config reload of this worker was applied or refused (the primary's pools follow a SIGHUP once every worker applied it). */
+  | { type: 'switchyard:reload-outcome', applied: boolean, configVersion: number }
 
 /** One side of an IPC channel. */
 export interface Channel<Out, In> {

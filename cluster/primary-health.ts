@@ -4,11 +4,12 @@
  * each target is probed once per interval whatever the number of workers.
  * Each change of a target's state, and each run of `healthyThreshold` passes
  * (which ends a worker's outlier ejection early), is handed to `broadcast`;
- * `snapshot()` is the whole current state for a worker that starts (or that
- * has just reloaded new pools). The checkers follow the primary's pools
- * through a reload as the health plugin's do in one process: pools added get
- * a checker, removed ones lose theirs, a changed `health` gets a new one,
- * target lists are followed.
+ * `snapshot()` is the whole current state for a worker that starts. The
+ * checkers follow the primary's pools
+ * through a reload (which the primary applies once every worker has: their
+ * pools exist when the first results are broadcast) as the health plugin's
+ * do in one process: pools added get a checker, removed ones lose theirs, a
+ * changed `health` gets a new one, target lists are followed.
  */
 import type { Pool, PoolRegistry } from '../plugins/pools/index.js'
 import { createPoolHealthChecker, type HealthChecker, type HealthLogger } from '../plugins/health/index.js'

@@ -8,11 +8,12 @@
  * (`admin.ts`), replaces a worker that dies (`RestartPolicy`), forwards
  * SIGHUP, and on SIGTERM/SIGINT drains every worker before it exits.
  *
- * A reload reaches the primary's own pools too — the same validation as a
- * worker's, then the registry's plan/apply, so its health checks follow
- * added, changed and removed pools: on SIGHUP before it signals the workers,
- * on the admin's `POST /config/reload` and `PUT /config` once every worker
- * has applied it. Of the workers, one at a time reads the shared UDP
+ * A whole-config reload (SIGHUP, forwarded as a signal; the admin's
+ * `POST /config/reload` and `PUT /config`, forwarded over IPC) is applied by
+ * each worker; once every one of them applied it, it reaches the primary's
+ * own pools too — the same validation as a worker's, then the registry's
+ * plan/apply — so its health checks follow added, changed and removed pools,
+ * and a config a worker refused changes nothing there. Of the workers, one at a time reads the shared UDP
  * listener sockets (`switchyard:udp-reader`): the first that greets the
  * primary, and when it dies the next live one.
  */
@@ -38,6 +39,8 @@ import type { WorkerSummary } from './status-merge.js'
 
 /** A worker that does not answer a status, metrics or admin request within this is left out. */
 export const WORKER_ANSWER_TIMEOUT_MS = 2000
+/** A worker's answer to a whole-config reload may take longer (new host names are resolved first). */
+export const WORKER_RELOAD_TIMEOUT_MS = 30_000
 /** How often expired rate-limit windows are dropped. */
 const RATE_LIMIT_SWEEP_MS = 60_000
 
@@ -99,6 +102,8 @@ class ClusterPrimary {
   private admin: FastifyInstance | undefined
   /** The worker that reads the shared UDP sockets. */
   private udpReader: Slot | undefined
+  /** A SIGHUP's reload, waiting for every signalled worker's outcome before the primary's pools follow. */
+  private signalledReload: { waiting: Set<Worker>, refused: boolean, timer: NodeJS.Timeout, apply: () => void } | undefined
   private stopping = false
   /** Rejects the start when a worker dies before it listens. */
   private startFailed: ((err: Error) => void) | undefined
@@ -145,24 +150,50 @@ class ClusterPrimary {
     this.log.info({ workers: this.options.workers, healthCheckedPools: this.health.checkedPools }, `cluster ready: ${this.options.workers} workers listening`)
   }
 
-  /** SIGHUP: the primary applies the config file's pools to its own (health checks), then every worker reloads. */
+  /**
+   * SIGHUP: signalled to every listening worker, which reloads the config file
+   * (and its TLS certificate) itself. Once every one of them has told that it
+   * applied the config (`switchyard:reload-outcome`), the primary's pools
+   * follow (health checks); when one refused it (invalid, a port in use),
+   * nothing changes in the primary.
+   */
   reload (): void {
-    const path = this.config.env.configPath
-    if (path !== undefined) this.reloadPools(() => readConfigFile(path), 'GATEWAY_CONFIG')
-    let signalled = 0
+    const signalled = new Set<Worker>()
     for (const slot of this.slots) {
       if (slot.worker !== undefined && slot.listening) {
         slot.worker.process.kill('SIGHUP')
-        signalled++
+        signalled.add(slot.worker)
       }
     }
-    this.log.info({ workers: signalled }, 'SIGHUP forwarded to the workers')
+    this.log.info({ workers: signalled.size }, 'SIGHUP forwarded to the workers')
+    const path = this.config.env.configPath
+    if (path === undefined || signalled.size === 0) return
+    if (this.signalledReload !== undefined) clearTimeout(this.signalledReload.timer)
+    const timer = setTimeout(() => {
+      if (this.signalledReload?.timer !== timer) return
+      this.signalledReload = undefined
+      this.log.warn({ waitedMs: WORKER_RELOAD_TIMEOUT_MS }, 'SIGHUP: not every worker told its reload outcome: the primary\'s pools (health checks) are not reloaded')
+    }, WORKER_RELOAD_TIMEOUT_MS)
+    timer.unref()
+    this.signalledReload = { waiting: signalled, refused: false, timer, apply: () => { this.reloadPools(() => readConfigFile(path), 'GATEWAY_CONFIG') } }
+  }
+
+  /** A worker's reload outcome, while a SIGHUP reload waits for them. */
+  private onReloadOutcome (worker: Worker, applied: boolean): void {
+    const pending = this.signalledReload
+    if (pending === undefined || !pending.waiting.delete(worker)) return
+    pending.refused ||= !applied
+    if (pending.waiting.size > 0) return
+    clearTimeout(pending.timer)
+    this.signalledReload = undefined
+    if (pending.refused) this.log.warn('SIGHUP: a worker refused the config: the primary\'s pools (health checks) are kept as they were')
+    else pending.apply()
   }
 
   /**
    * The primary's own copy of the pools (its health checks follow them) takes
-   * a new config, validated as a worker validates it; workers reload themselves.
-   * An invalid config is logged and changes nothing (the workers refuse it too).
+   * the config every worker has just applied, validated as a worker validates
+   * it (an error is logged and changes nothing).
    */
   private reloadPools (read: () => ConfigFile, root: string): void {
     try {
@@ -188,6 +219,8 @@ class ClusterPrimary {
   /** Drain every worker (SIGTERM each, wait for its exit); `true` when all exited cleanly. */
   async stop (): Promise<boolean> {
     this.stopping = true
+    if (this.signalledReload !== undefined) clearTimeout(this.signalledReload.timer)
+    this.signalledReload = undefined
     this.health.stop()
     clearInterval(this.sweeper)
     const exits: Array<Promise<boolean>> = []
@@ -234,7 +267,6 @@ class ClusterPrimary {
         break
       }
       case 'switchyard:hello': {
-        // At start, and after a reload that brought pools: the whole health state.
         this.send(worker, { type: 'switchyard:health', updates: this.health.snapshot(), snapshot: true })
         const slot = this.slotOf(worker)
         if (slot !== undefined && !slot.greeted) {
@@ -251,6 +283,9 @@ class ClusterPrimary {
         if (this.startDone !== undefined && this.slots.every((s) => s.listening)) this.startDone()
         break
       }
+      case 'switchyard:reload-outcome':
+        this.onReloadOutcome(worker, message.applied)
+        break
       case 'switchyard:report':
       case 'switchyard:admin-response': {
         const waiting = this.waiting.get(message.id)
@@ -269,6 +304,7 @@ class ClusterPrimary {
     slot.worker = undefined
     slot.listening = false
     slot.greeted = false
+    if (this.signalledReload?.waiting.has(worker) === true) this.onReloadOutcome(worker, true)
     if (this.udpReader === slot) {
       this.udpReader = undefined
       if (!this.stopping) this.chooseUdpReader()
@@ -316,13 +352,13 @@ class ClusterPrimary {
   }
 
   /** Send a request to `worker`; its answer, or `undefined` after the timeout. */
-  private async ask (worker: Worker, build: (id: number) => ToWorker): Promise<ToPrimary | undefined> {
+  private async ask (worker: Worker, build: (id: number) => ToWorker, timeoutMs = WORKER_ANSWER_TIMEOUT_MS): Promise<ToPrimary | undefined> {
     const id = this.nextRequestId++
     return await new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id)
         resolve(undefined)
-      }, WORKER_ANSWER_TIMEOUT_MS)
+      }, timeoutMs)
       this.waiting.set(id, { resolve, timer })
       this.send(worker, build(id))
     })
@@ -337,26 +373,24 @@ class ClusterPrimary {
   }
 
   private async forward (request: ForwardedAdminRequest): Promise<ForwardedAdminResponse[]> {
-    const answers = await Promise.all(this.liveWorkers().map(async (worker) =>
-      await this.ask(worker, (id) => ({ type: 'switchyard:admin-request', id, request }))))
-    const responses = answers.flatMap((answer) => answer?.type === 'switchyard:admin-response' ? [answer.response] : [])
-    // A whole-config reload the workers applied (token, origin and body checked by them) reaches the primary's pools too.
-    if (responses.length > 0 && responses.every((response) => response.statusCode === 200)) this.followAdminReload(request)
-    return responses
-  }
-
-  /** After the workers applied an admin reload (`POST /config/reload`, `PUT /config`): the primary's pools follow. */
-  private followAdminReload (request: ForwardedAdminRequest): void {
     const path = request.url.split('?')[0]
     const configPath = this.config.env.configPath
-    if (request.method === 'POST' && path === '/config/reload' && configPath !== undefined) {
-      this.reloadPools(() => readConfigFile(configPath), 'GATEWAY_CONFIG')
-    } else if (request.method === 'PUT' && path === '/config') {
+    const reloadsFile = request.method === 'POST' && path === '/config/reload' && configPath !== undefined
+    const replaces = request.method === 'PUT' && path === '/config'
+    const workers = this.liveWorkers()
+    const answers = await Promise.all(workers.map(async (worker) =>
+      await this.ask(worker, (id) => ({ type: 'switchyard:admin-request', id, request }), reloadsFile || replaces ? WORKER_RELOAD_TIMEOUT_MS : WORKER_ANSWER_TIMEOUT_MS)))
+    const responses = answers.flatMap((answer) => answer?.type === 'switchyard:admin-response' ? [answer.response] : [])
+    // A whole-config reload every worker applied (token, origin and body checked by them) reaches the primary's pools too.
+    const allApplied = responses.length === workers.length && responses.length > 0 && responses.every((response) => response.statusCode === 200)
+    if (allApplied && reloadsFile) this.reloadPools(() => readConfigFile(configPath), 'GATEWAY_CONFIG')
+    else if (allApplied && replaces) {
       this.reloadPools(() => {
         const parsed = validateWithSchema(ConfigFileSchema, JSON.parse(request.body ?? '') as unknown, 'config')
         return { ...parsed, routes: parsed.routes ?? [], tcp: parsed.tcp ?? [], udp: parsed.udp ?? [] }
       }, 'config')
     }
+    return responses
   }
 
   private randomStickySecret (): string {

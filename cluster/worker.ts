@@ -115,13 +115,12 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>, options
           break
       }
     })
-    // A reload that brought pools or changed some: their state as the primary's checks have it (updates it
-    // broadcast before this worker had them were ignored).
-    pools.onPoolsChanged(({ added, changed }) => {
-      if (added.length > 0 || changed.length > 0) channel.send({ type: 'switchyard:hello' })
-    })
     // Before the listener opens: take the primary's health state (a target it knows is down stays out).
     fastify.addHook('onReady', async () => {
+      // The bundled app's reloader (decorated after this plugin): the primary hears of each reload.
+      if (fastify.hasDecorator('switchyardConfig')) {
+        fastify.switchyardConfig.onOutcome((outcome) => { channel.send({ type: 'switchyard:reload-outcome', ...outcome }) })
+      }
       channel.send({ type: 'switchyard:hello' })
       let timer: NodeJS.Timeout | undefined
       await Promise.race([snapshot, new Promise<void>((resolve) => { timer = setTimeout(resolve, HEALTH_SNAPSHOT_TIMEOUT_MS) })])

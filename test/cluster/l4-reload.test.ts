@@ -4,13 +4,16 @@
  * started with none) serves in both workers; one whose pool the reload
  * changes sends new connections to the new targets (an open one stays on
  * its target); one the reload removes closes its port (connect refused)
- * while a connection it had open finishes.
+ * while a connection it had open finishes. A reload that adds a listener on a
+ * port in use is refused by both workers, and then changes nothing in the
+ * primary either (the health-checked pool it adds gets no probe).
  */
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { writeConfigFile } from '../helpers/config-file.js'
 import { connectRefused, deadTcpPort, namedEchoTcp, openEchoStream, startTcpBackend } from '../helpers/l4.js'
-import { startCluster, killOnTeardown, loggedBy, sleep, waitForReloads, type TestCluster } from './cluster.js'
+import { startCluster, killOnTeardown, logEntries, loggedBy, sleep, waitForReloads, type TestCluster } from './cluster.js'
 
 // Spawns a 2-worker cluster (3 processes under tsx): a loaded 2-core CI machine needs more than tap's default.
 t.setTimeout(300_000)
@@ -64,6 +67,29 @@ t.test('SIGHUP adds, re-pools and removes a tcp listener in both workers', async
   t.same(repooled.workers, workers, 'in both workers')
   await open.roundTrip(Buffer.from('still here'))
   t.pass('the connection opened before the pool change still flows')
+
+  // A reload both workers refuse (a new listener's port is in use): nothing changes, in the primary neither.
+  const probes: number[] = []
+  const c = await startTcpBackend('c', (socket) => { probes.push(Date.now()); socket.end() })
+  const busy = createServer()
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => { await c.stop(); await new Promise((resolve) => busy.close(resolve)) })
+  const busyPort = (busy.address() as AddressInfo).port
+  writeFileSync(path, JSON.stringify({
+    pools: { ...pools, checked: { targets: [c.url], health: { type: 'tcp', intervalMs: 200, timeoutMs: 2000 } } },
+    tcp: [{ port, pool: 'first' }, { port: busyPort, pool: 'checked' }]
+  }))
+  cluster.app.child.kill('SIGHUP')
+  const refusals = (): number => logEntries(cluster.app).filter((e) => String(e.msg).startsWith('config reload refused, running config kept:')).length
+  const until = Date.now() + 20_000
+  while (refusals() < 2 && Date.now() < until) await sleep(50)
+  t.equal(refusals(), 2, 'both workers refused it')
+  t.match(logEntries(cluster.app).find((e) => String(e.msg).startsWith('config reload refused'))?.msg, /tcp\.1\.port.*in use/, 'naming the port in use')
+  await cluster.app.waitForLog(/^SIGHUP: a worker refused the config/, 10_000)
+  await sleep(1500)
+  t.equal(probes.length, 0, 'the refused config\'s health-checked pool is not checked: the primary kept its pools')
+  const kept = await connectSeveral(cluster, port, 4)
+  t.same(kept.backends, Array(4).fill('b'), 'the running config is kept: still the second pool')
 
   // 3. Removed: the port closes once both workers let it go; the open connection finishes.
   writeFileSync(path, JSON.stringify({ pools, tcp: [] }))

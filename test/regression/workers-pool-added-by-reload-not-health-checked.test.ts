@@ -3,10 +3,12 @@
  * actively health-checked. The workers do not check (the primary does, for
  * all), and the primary's reload only updated the targets of pools it
  * already had: a new pool (here an L4 one behind a new tcp listener) got no
- * checker, so a dead target stayed "healthy" everywhere. Now the primary's
- * pools go through the same plan/apply as a worker's and its checkers follow
- * them: the new pool is probed once per interval, its dead target is marked
- * down in /status and the workers send no connection to it.
+ * checker, so a dead target stayed "healthy" everywhere. Now, once every
+ * worker applied a reload, the primary's pools go through the same
+ * plan/apply as a worker's and its checkers follow them: the new pool is
+ * probed once per interval, its dead target is marked down in /status and
+ * the workers send no connection to it; removed by the admin's `PUT /config`,
+ * it is probed no more.
  */
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
@@ -61,4 +63,14 @@ t.test('a pool added by SIGHUP is health-checked, once per interval, with 2 work
   t.same(backends, Array(6).fill('live'), 'every connection went to the live target')
   const after = JSON.parse((await getOnce(`${cluster.adminUrl}/status`)).body.toString()) as ClusterStatus
   t.equal(after.l4?.[0]?.connectFailures, 0, 'no worker tried the dead target (the primary\'s result reached both)')
+
+  // Removed through the primary's admin (forwarded to both workers, then followed by the primary): no more probes.
+  const put = await fetch(`${cluster.adminUrl}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pools, tcp: [] }) })
+  t.equal(put.status, 200, 'PUT /config applied')
+  t.ok(await waitForReloads(cluster, 3), 'both workers reloaded')
+  // A probe already in flight may still land.
+  await sleep(2 * INTERVAL_MS)
+  const settled = probes.length
+  await sleep(1500)
+  t.equal(probes.length, settled, 'the removed pool is no longer probed')
 })
