@@ -1,7 +1,8 @@
 /**
  * With 2 workers, SIGHUP to the primary reconciles the `tcp` listeners in
  * every worker: a listener the reload adds (here the gateway's first, it
- * started with none) serves in both workers; one whose pool the reload
+ * started with none) serves in both workers (a `udp` one added with it
+ * keeps each client in one session: one worker reads it); one whose pool the reload
  * changes sends new connections to the new targets (an open one stays on
  * its target); one the reload removes closes its port (connect refused)
  * while a connection it had open finishes. A reload that adds a listener on a
@@ -11,8 +12,9 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
+import { createSocket } from 'node:dgram'
 import { writeConfigFile } from '../helpers/config-file.js'
-import { connectRefused, deadTcpPort, namedEchoTcp, openEchoStream, startTcpBackend } from '../helpers/l4.js'
+import { connectRefused, deadTcpPort, namedEchoTcp, openEchoStream, startTcpBackend, startUdpBackend, udpAsk } from '../helpers/l4.js'
 import { startCluster, killOnTeardown, logEntries, loggedBy, sleep, waitForReloads, type TestCluster } from './cluster.js'
 
 // Spawns a 2-worker cluster (3 processes under tsx): a loaded 2-core CI machine needs more than tap's default.
@@ -38,8 +40,11 @@ async function connectSeveral (cluster: TestCluster, port: number, count: number
 t.test('SIGHUP adds, re-pools and removes a tcp listener in both workers', async (t) => {
   const a = await startTcpBackend('a', namedEchoTcp)
   const b = await startTcpBackend('b', namedEchoTcp)
-  t.teardown(async () => { await a.stop(); await b.stop() })
-  const pools = { first: { targets: [a.url] }, second: { targets: [b.url] } }
+  const u = await startUdpBackend('u')
+  const client = createSocket('udp4')
+  t.teardown(async () => { client.close(); await a.stop(); await b.stop(); await u.stop() })
+  await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve))
+  const pools = { first: { targets: [a.url] }, second: { targets: [b.url] }, dns: { targets: [u.url] } }
   // `tcp: []`: a file needs routes or listeners; this one starts with neither.
   const path = writeConfigFile({ pools, tcp: [] })
   const cluster = await startCluster({ GATEWAY_CONFIG: path })
@@ -48,13 +53,18 @@ t.test('SIGHUP adds, re-pools and removes a tcp listener in both workers', async
   const port = await deadTcpPort()
   t.ok(await connectRefused(port), 'nothing listens on the port before the reload')
 
-  // 1. Added (the first L4 listener of a gateway that started with none).
-  writeFileSync(path, JSON.stringify({ pools, tcp: [{ port, pool: 'first' }] }))
+  // 1. Added (the first L4 listeners of a gateway that started with none).
+  const udpPort = await deadTcpPort()
+  writeFileSync(path, JSON.stringify({ pools, tcp: [{ port, pool: 'first' }], udp: [{ port: udpPort, pool: 'dns' }] }))
   cluster.app.child.kill('SIGHUP')
   t.ok(await waitForReloads(cluster, 2), 'both workers reloaded (version 2)')
   const added = await connectSeveral(cluster, port, CONNECTIONS)
   t.same(added.backends, Array(CONNECTIONS).fill('a'), 'the added listener serves, from its pool')
   t.same(added.workers, workers, 'in both workers')
+  const replies: string[] = []
+  for (let i = 0; i < 16; i++) replies.push(await udpAsk(client, udpPort, `d${i}`))
+  t.same(replies, replies.map((_r, i) => `u:d${i}`), 'the added udp listener answers every datagram')
+  t.equal(u.peers.size, 1, 'from one upstream socket: one session, though both workers hold the socket')
 
   // 2. Its pool changed: new connections go to the new target; one open before stays on a.
   const open = await openEchoStream(port)
