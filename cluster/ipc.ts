@@ -29,6 +29,8 @@ export interface WorkerReport {
   pools: PoolStatus[]
   /** The worker's L4 listeners (absent when it has none). */
   l4?: L4ListenerStatus[]
+  /** The config version the worker runs and when it was loaded (the bundled app's reloader). */
+  config?: { version: number, loadedAt: string }
   metrics: Array<MetricObjectWithValues<MetricValue<string>>>
 }
 

@@ -368,7 +368,8 @@ class ClusterPrimary {
     return await Promise.all(this.liveWorkers().map(async (worker) => {
       const answer = await this.ask(worker, (id) => ({ type: 'switchyard:report-request', id }))
       const report = answer?.type === 'switchyard:report' ? answer.report : undefined
-      return { worker: { id: worker.id, pid: worker.process.pid, answered: report !== undefined }, report }
+      const config = report?.config
+      return { worker: { id: worker.id, pid: worker.process.pid, answered: report !== undefined, ...(config !== undefined ? { configVersion: config.version, loadedAt: config.loadedAt } : {}) }, report }
     }))
   }
 

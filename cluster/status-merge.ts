@@ -19,6 +19,9 @@ export interface WorkerSummary {
   pid: number | undefined
   /** Answered the status request in time (a worker that did not is left out of the sums). */
   answered: boolean
+  /** The config version it runs and when that was loaded (after a reload, each worker's own). */
+  configVersion?: number
+  loadedAt?: string
 }
 
 export interface ClusterStatus {

@@ -99,7 +99,17 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>, options
         case 'switchyard:report-request':
           metrics().then(async (registry) => await registry.getMetricsAsJSON()).then((json) => {
             const listeners = fastify.switchyard.l4?.()
-            channel.send({ type: 'switchyard:report', id: message.id, report: { pools: describePools(pools).pools, ...(listeners !== undefined ? { l4: listeners } : {}), metrics: json } })
+            const reloader = fastify.hasDecorator('switchyardConfig') ? fastify.switchyardConfig : undefined
+            channel.send({
+              type: 'switchyard:report',
+              id: message.id,
+              report: {
+                pools: describePools(pools).pools,
+                ...(listeners !== undefined ? { l4: listeners } : {}),
+                ...(reloader !== undefined ? { config: { version: reloader.version, loadedAt: reloader.loadedAt } } : {}),
+                metrics: json
+              }
+            })
           }, (err: unknown) => { fastify.log.warn({ err }, 'metrics not collected for the primary') })
           break
         case 'switchyard:udp-reader': {

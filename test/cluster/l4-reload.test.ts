@@ -15,7 +15,8 @@ import { createServer, type AddressInfo } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { writeConfigFile } from '../helpers/config-file.js'
 import { connectRefused, deadTcpPort, namedEchoTcp, openEchoStream, startTcpBackend, startUdpBackend, udpAsk } from '../helpers/l4.js'
-import { startCluster, killOnTeardown, logEntries, loggedBy, sleep, waitForReloads, type TestCluster } from './cluster.js'
+import { startCluster, getOnce, killOnTeardown, logEntries, loggedBy, sleep, waitForReloads, type TestCluster } from './cluster.js'
+import type { ClusterStatus } from '../../cluster/status-merge.js'
 
 // Spawns a 2-worker cluster (3 processes under tsx): a loaded 2-core CI machine needs more than tap's default.
 t.setTimeout(300_000)
@@ -112,5 +113,7 @@ t.test('SIGHUP adds, re-pools and removes a tcp listener in both workers', async
   await open.roundTrip(Buffer.from('after removal'))
   t.pass('the connection it had open still flows (it drains)')
   await open.end()
+  const status = JSON.parse((await getOnce(`${cluster.adminUrl}/status`)).body.toString()) as ClusterStatus
+  t.same(status.workers.map((w) => w.configVersion), [4, 4], '/status: each worker runs config version 4 (the refused reload bumped none)')
   t.equal(cluster.app.child.exitCode, null, 'still running')
 })
