@@ -12,10 +12,12 @@
  * L4 listeners: every worker binds them (through the primary, as node:cluster
  * does: TCP connections are handed round-robin, a UDP socket is shared). A
  * shared UDP socket read by every worker would split one client's datagrams
- * into a session per worker, so the worker's L4 listener set (made here,
- * before `switchyard-l4` fills it, and kept for listeners a reload brings)
- * binds UDP without reading until the primary names it the reader
- * (`switchyard:udp-reader`): one worker at a time holds the UDP sessions.
+ * into a session per worker, so the worker's L4 listener set — whoever makes
+ * it: `switchyard-l4` at start, the reloader when a reload brings the first
+ * listeners — binds UDP without reading until the primary names this worker
+ * the reader (`switchyard:udp-reader`): one worker at a time holds the UDP
+ * sessions. (The set is caught as it is stored on `fastify.switchyard`, so
+ * that the L4 code still loads only when listeners are configured.)
  */
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
@@ -25,7 +27,8 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import { describePools } from '../plugins/admin/status.js'
 import { createMetricsRegistry } from '../plugins/admin/metrics.js'
 import type { Registry } from 'prom-client'
-import { loadConfig, type Env } from '../config/index.js'
+import type { Env } from '../config/index.js'
+import type { L4ListenerSet } from '../plugins/l4/listener-set.js'
 import { processChannel, type Channel, type ToPrimary, type ToWorker, type ForwardedAdminRequest, type ForwardedAdminResponse } from './ipc.js'
 import { RateLimitClient, ipcRateLimitStore } from './rate-limit-store.js'
 
@@ -52,10 +55,7 @@ export async function startWorker (envVars: Env, startGateway: StartGateway, gra
   const channel = processChannel()
   let started: StartedGateway
   try {
-    const config = loadConfig(envVars)
-    // Where listeners without a `host` bind, as app.ts's startGateway decides it (demo mode stays on loopback).
-    const defaultHost = config.demo && (envVars.HOST ?? '').trim() === '' ? '127.0.0.1' : config.env.host
-    started = await startGateway(envVars, { worker: createWorkerSide(channel, { defaultHost }) })
+    started = await startGateway(envVars, { worker: createWorkerSide(channel) })
   } catch (err) {
     // The IPC channel would keep this process alive: let it go, so it exits (main() sets the code) and the primary sees it.
     cluster.worker?.disconnect()
@@ -71,20 +71,23 @@ export async function startWorker (envVars: Env, startGateway: StartGateway, gra
   channel.send({ type: 'switchyard:listening', address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address) })
 }
 
-export interface WorkerSideOptions {
-  /** Address of L4 listeners that name no `host` (`HOST`). */
-  defaultHost: string
-}
-
-export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>, options: WorkerSideOptions): ClusterWorkerSide {
+export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): ClusterWorkerSide {
   const rateLimits = new RateLimitClient(channel)
   const plugin: FastifyPluginAsync = async (fastify) => {
     const pools = fastify.switchyard.pools
-    // The L4 listener set `switchyard-l4` fills (and a reload reconciles): it reads UDP only once the primary says so.
-    const { L4ListenerSet } = await import('../plugins/l4/listener-set.js')
-    const l4 = new L4ListenerSet({ defaultHost: options.defaultHost, udpReading: false, log: fastify.log })
-    fastify.switchyard.l4Listeners = l4
-    fastify.switchyard.l4 = () => l4.describe()
+    // The L4 listener set, caught as it is stored (by `switchyard-l4`, or by the reloader on the first reload that
+    // brings listeners), before it binds anything: it reads UDP only once the primary names this worker.
+    let l4Listeners: L4ListenerSet | undefined
+    let readsUdp = false
+    Object.defineProperty(fastify.switchyard, 'l4Listeners', {
+      configurable: true,
+      enumerable: true,
+      get: () => l4Listeners,
+      set: (set: L4ListenerSet | undefined) => {
+        l4Listeners = set
+        set?.setUdpReading(readsUdp)
+      }
+    })
     // The admin plugin's registry when it is there (the bundled app), so metrics are collected once.
     let own: Registry | undefined
     const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : async () => (own ??= createMetricsRegistry(pools))
@@ -112,12 +115,10 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>, options
             })
           }, (err: unknown) => { fastify.log.warn({ err }, 'metrics not collected for the primary') })
           break
-        case 'switchyard:udp-reader': {
-          // The set the gateway uses now (a plugin user's own `switchyard-l4` may have replaced this one).
-          const set = fastify.switchyard.l4Listeners ?? l4
-          set.setUdpReading(message.reading)
+        case 'switchyard:udp-reader':
+          readsUdp = message.reading
+          l4Listeners?.setUdpReading(readsUdp)
           break
-        }
         case 'switchyard:admin-request':
           answerAdmin(fastify, message.request).then((response) => {
             channel.send({ type: 'switchyard:admin-response', id: message.id, response })
@@ -136,12 +137,9 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>, options
       await Promise.race([snapshot, new Promise<void>((resolve) => { timer = setTimeout(resolve, HEALTH_SNAPSHOT_TIMEOUT_MS) })])
       clearTimeout(timer)
     })
-    // Stop accepting with the HTTP listener (as `switchyard-l4` does for the set it fills: closing twice is once).
-    fastify.addHook('preClose', (done) => { l4.close().catch(() => {}); done() })
     fastify.addHook('onClose', async () => {
       stopListening()
       rateLimits.close()
-      await l4.close()
     })
   }
   return {

@@ -46,11 +46,7 @@ const l4Plugin: FastifyPluginAsync<L4PluginOptions> = async (fastify, options) =
   const registry = fastify.switchyard.pools
   const specs = prepareListeners(options.tcp ?? [], options.udp ?? [], options.field ?? '', (name) => registry.get(name), defaultHost)
   const log = fastify.log
-  // A set made before (a cluster worker makes one that knows whether it reads the UDP sockets) is the one to fill.
-  const made = fastify.switchyard.l4Listeners
-  const listeners = made !== undefined && made.defaultHost === defaultHost && made.drainTimeoutMs === drainTimeoutMs
-    ? made
-    : new L4ListenerSet({ defaultHost, drainTimeoutMs, log, udpReading: made?.readsUdp ?? true })
+  const listeners = new L4ListenerSet({ defaultHost, drainTimeoutMs, log })
   listeners.initialize(specs)
   fastify.switchyard.l4Listeners = listeners
   fastify.switchyard.l4 = () => listeners.describe()

@@ -128,7 +128,7 @@ export interface L4ListenerSetOptions {
 
 export class L4ListenerSet {
   readonly defaultHost: string
-  readonly drainTimeoutMs: number
+  private readonly drainTimeoutMs: number
   private readonly log: L4Logger
   private entries: Entry[] = []
   /** Removed listeners still finishing their connections. */
@@ -149,10 +149,6 @@ export class L4ListenerSet {
    * client's datagrams make one session. Applies to the listeners of every
    * later reload too.
    */
-  get readsUdp (): boolean {
-    return this.udpReading
-  }
-
   setUdpReading (reading: boolean): void {
     this.udpReading = reading
     for (const listener of [...this.entries.map((e) => e.listener), ...this.retiring.keys()]) {

@@ -44,7 +44,7 @@ t.test('a worker reports its L4 listeners and the cluster /status merges them', 
     GATEWAY_ADMIN_PORT: '0',
     HOST: '127.0.0.1'
   })
-  const app = await buildGateway(config, { logger: false, worker: createWorkerSide(primary.channel, { defaultHost: '127.0.0.1' }) })
+  const app = await buildGateway(config, { logger: false, worker: createWorkerSide(primary.channel) })
   t.teardown(async () => { await app.close() })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.switchyard.l4?.()[0]?.address ?? ''
