@@ -8,6 +8,7 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client'
 import type { SharedHealthUpdate } from '../plugins/health/shared-state.js'
 import type { PoolStatus } from '../plugins/admin/status.js'
+import type { L4ListenerStatus } from '../lib/l4-status.js'
 
 /** Admin request forwarded to every worker's (not listening) admin instance. */
 export interface ForwardedAdminRequest {
@@ -26,6 +27,10 @@ export interface ForwardedAdminResponse {
 /** What a worker reports for `/status` and `/metrics`. */
 export interface WorkerReport {
   pools: PoolStatus[]
+  /** The worker's L4 listeners (absent when it has none). */
+  l4?: L4ListenerStatus[]
+  /** The config version the worker runs and when it was loaded (the bundled app's reloader). */
+  config?: { version: number, loadedAt: string }
   metrics: Array<MetricObjectWithValues<MetricValue<string>>>
 }
 
@@ -37,6 +42,8 @@ export type ToWorker =
   | { type: 'switchyard:rate-limit-count', id: number, current: number, ttl: number }
   | { type: 'switchyard:report-request', id: number }
   | { type: 'switchyard:admin-request', id: number, request: ForwardedAdminRequest }
+  /** Whether this worker reads the shared UDP listeners' sockets (one worker does: each client's datagrams make one session). */
+  | { type: 'switchyard:udp-reader', reading: boolean }
 
 /** Worker → primary. */
 export type ToPrimary =
@@ -46,6 +53,8 @@ export type ToPrimary =
   | { type: 'switchyard:rate-limit-incr', id: number, key: string, windowMs: number, max: number }
   | { type: 'switchyard:report', id: number, report: WorkerReport }
   | { type: 'switchyard:admin-response', id: number, response: ForwardedAdminResponse }
+  /** A whole-config reload of this worker was applied or refused (the primary's pools follow a SIGHUP once every worker applied it). */
+  | { type: 'switchyard:reload-outcome', applied: boolean, configVersion: number }
 
 /** One side of an IPC channel. */
 export interface Channel<Out, In> {

@@ -5,10 +5,13 @@
  * failures are the worst worker's, latency is the mean weighted by requests;
  * health is the primary's (it runs the active checks), ejection and draining
  * hold when any worker has them (passive health is per worker); the reason
- * is the most recent one. Framework-free.
+ * is the most recent one. The L4 listeners (`l4`) are matched by protocol
+ * and address (the workers share each listener's socket) and their counters
+ * summed, per listener and per target behind it. Framework-free.
  */
 import type { PoolStatus, TargetStatus } from '../plugins/admin/status.js'
 import type { SharedHealthState } from '../plugins/health/shared-state.js'
+import type { L4Counters, L4ListenerStatus, L4TargetStatus } from '../lib/l4-status.js'
 
 export interface WorkerSummary {
   /** cluster's worker id. */
@@ -16,15 +19,20 @@ export interface WorkerSummary {
   pid: number | undefined
   /** Answered the status request in time (a worker that did not is left out of the sums). */
   answered: boolean
+  /** The config version it runs and when that was loaded (after a reload, each worker's own). */
+  configVersion?: number
+  loadedAt?: string
 }
 
 export interface ClusterStatus {
   workers: WorkerSummary[]
   pools: PoolStatus[]
+  /** The L4 listeners, summed over the workers (absent when no worker has any). */
+  l4?: L4ListenerStatus[]
 }
 
 /** `health`: the primary's active-check state by pool, then target id (pools it checks only). */
-export function mergeStatus (reports: Array<{ pools: PoolStatus[] }>, health: ReadonlyMap<string, ReadonlyMap<string, SharedHealthState>>, workers: WorkerSummary[]): ClusterStatus {
+export function mergeStatus (reports: Array<{ pools: PoolStatus[], l4?: L4ListenerStatus[] | undefined }>, health: ReadonlyMap<string, ReadonlyMap<string, SharedHealthState>>, workers: WorkerSummary[]): ClusterStatus {
   const pools = new Map<string, PoolStatus>()
   const targetsByPool = new Map<string, Map<string, TargetStatus[]>>()
   for (const report of reports) {
@@ -51,7 +59,36 @@ export function mergeStatus (reports: Array<{ pools: PoolStatus[] }>, health: Re
     const byId = targetsByPool.get(name) as Map<string, TargetStatus[]>
     for (const [id, copies] of byId) pool.targets.push(mergeTarget(copies, health.get(name)?.get(id)))
   }
-  return { workers, pools: [...pools.values()] }
+  const l4 = mergeL4(reports.flatMap((report) => report.l4 ?? []))
+  return { workers, pools: [...pools.values()], ...(l4.length > 0 ? { l4 } : {}) }
+}
+
+const L4_COUNTERS: ReadonlyArray<keyof L4Counters> = ['active', 'total', 'bytesIn', 'bytesOut', 'connectFailures']
+
+/** The workers' copies of each listener (same protocol and address) as one, in first-seen order. */
+function mergeL4 (copies: L4ListenerStatus[]): L4ListenerStatus[] {
+  const byAddress = new Map<string, { listener: L4ListenerStatus, targets: Map<string, L4TargetStatus> }>()
+  for (const copy of copies) {
+    const key = `${copy.protocol} ${copy.address}`
+    let merged = byAddress.get(key)
+    if (merged === undefined) {
+      const listener: L4ListenerStatus = { ...copy, targets: [] }
+      byAddress.set(key, merged = { listener, targets: new Map() })
+    } else {
+      const { listener } = merged
+      for (const name of L4_COUNTERS) listener[name] += copy[name]
+      listener.refused += copy.refused
+      listener.dropped += copy.dropped
+      if (copy.evicted !== undefined) listener.evicted = (listener.evicted ?? 0) + copy.evicted
+    }
+    for (const target of copy.targets) {
+      const key = `${target.pool} ${target.id}`
+      const seen = merged.targets.get(key)
+      if (seen === undefined) merged.targets.set(key, { ...target })
+      else for (const name of L4_COUNTERS) seen[name] += target[name]
+    }
+  }
+  return [...byAddress.values()].map(({ listener, targets }) => ({ ...listener, targets: [...targets.values()] }))
 }
 
 function mergeTarget (copies: TargetStatus[], health: SharedHealthState | undefined): TargetStatus {

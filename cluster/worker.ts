@@ -8,6 +8,16 @@
  * and metrics). SIGTERM drains as in one process (`main()` in app.ts) and
  * SIGHUP reloads; SIGINT is left to the primary (a terminal's Ctrl-C reaches
  * every process of the group: the primary then drains the workers once).
+ *
+ * L4 listeners: every worker binds them (through the primary, as node:cluster
+ * does: TCP connections are handed round-robin, a UDP socket is shared). A
+ * shared UDP socket read by every worker would split one client's datagrams
+ * into a session per worker, so the worker's L4 listener set — whoever makes
+ * it: `switchyard-l4` at start, the reloader when a reload brings the first
+ * listeners — binds UDP without reading until the primary names this worker
+ * the reader (`switchyard:udp-reader`): one worker at a time holds the UDP
+ * sessions. (The set is caught as it is stored on `fastify.switchyard`, so
+ * that the L4 code still loads only when listeners are configured.)
  */
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
@@ -18,6 +28,7 @@ import { describePools } from '../plugins/admin/status.js'
 import { createMetricsRegistry } from '../plugins/admin/metrics.js'
 import type { Registry } from 'prom-client'
 import type { Env } from '../config/index.js'
+import type { L4ListenerSet } from '../plugins/l4/listener-set.js'
 import { processChannel, type Channel, type ToPrimary, type ToWorker, type ForwardedAdminRequest, type ForwardedAdminResponse } from './ipc.js'
 import { RateLimitClient, ipcRateLimitStore } from './rate-limit-store.js'
 
@@ -64,6 +75,19 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
   const rateLimits = new RateLimitClient(channel)
   const plugin: FastifyPluginAsync = async (fastify) => {
     const pools = fastify.switchyard.pools
+    // The L4 listener set, caught as it is stored (by `switchyard-l4`, or by the reloader on the first reload that
+    // brings listeners), before it binds anything: it reads UDP only once the primary names this worker.
+    let l4Listeners: L4ListenerSet | undefined
+    let readsUdp = false
+    Object.defineProperty(fastify.switchyard, 'l4Listeners', {
+      configurable: true,
+      enumerable: true,
+      get: () => l4Listeners,
+      set: (set: L4ListenerSet | undefined) => {
+        l4Listeners = set
+        set?.setUdpReading(readsUdp)
+      }
+    })
     // The admin plugin's registry when it is there (the bundled app), so metrics are collected once.
     let own: Registry | undefined
     const metrics = fastify.hasDecorator('switchyardMetrics') ? fastify.switchyardMetrics : async () => (own ??= createMetricsRegistry(pools))
@@ -77,8 +101,23 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
           break
         case 'switchyard:report-request':
           metrics().then(async (registry) => await registry.getMetricsAsJSON()).then((json) => {
-            channel.send({ type: 'switchyard:report', id: message.id, report: { pools: describePools(pools).pools, metrics: json } })
+            const listeners = fastify.switchyard.l4?.()
+            const reloader = fastify.hasDecorator('switchyardConfig') ? fastify.switchyardConfig : undefined
+            channel.send({
+              type: 'switchyard:report',
+              id: message.id,
+              report: {
+                pools: describePools(pools).pools,
+                ...(listeners !== undefined ? { l4: listeners } : {}),
+                ...(reloader !== undefined ? { config: { version: reloader.version, loadedAt: reloader.loadedAt } } : {}),
+                metrics: json
+              }
+            })
           }, (err: unknown) => { fastify.log.warn({ err }, 'metrics not collected for the primary') })
+          break
+        case 'switchyard:udp-reader':
+          readsUdp = message.reading
+          l4Listeners?.setUdpReading(readsUdp)
           break
         case 'switchyard:admin-request':
           answerAdmin(fastify, message.request).then((response) => {
@@ -89,6 +128,10 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
     })
     // Before the listener opens: take the primary's health state (a target it knows is down stays out).
     fastify.addHook('onReady', async () => {
+      // The bundled app's reloader (decorated after this plugin): the primary hears of each reload.
+      if (fastify.hasDecorator('switchyardConfig')) {
+        fastify.switchyardConfig.onOutcome((outcome) => { channel.send({ type: 'switchyard:reload-outcome', ...outcome }) })
+      }
       channel.send({ type: 'switchyard:hello' })
       let timer: NodeJS.Timeout | undefined
       await Promise.race([snapshot, new Promise<void>((resolve) => { timer = setTimeout(resolve, HEALTH_SNAPSHOT_TIMEOUT_MS) })])

@@ -17,6 +17,8 @@
  *
  * Reloads run one at a time, in the order asked. Each applied one bumps
  * `version` and `loadedAt`; `reloads` and `failedReloads` count for /metrics.
+ * `onOutcome` listeners hear of each reload, applied or refused (a cluster
+ * worker tells the primary, cluster/worker.ts).
  */
 import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import type { PoolRegistry } from '../plugins/pools/index.js'
@@ -74,6 +76,13 @@ export interface ReloadResult {
   l4: L4Change
 }
 
+/** What a reload came to, for `onOutcome` listeners. */
+export interface ReloadOutcome {
+  applied: boolean
+  /** The config version running after it. */
+  configVersion: number
+}
+
 /** What `/config` shows. */
 export interface RunningConfig {
   configVersion: number
@@ -89,6 +98,7 @@ export class ConfigReloader {
   private loadedAtMs = Date.now()
   private sourceName: string
   private queue: Promise<unknown> = Promise.resolve()
+  private readonly outcomeListeners: Array<(outcome: ReloadOutcome) => void> = []
   /** Reloads applied / refused since start. */
   reloads = 0
   failedReloads = 0
@@ -98,6 +108,15 @@ export class ConfigReloader {
     const { pools, routes, tcp = [], udp = [] } = options.initial
     this.running = structuredClone({ pools, routes, tcp, udp }) as ConfigFile
     this.sourceName = options.env.configPath ?? (options.env.upstreams !== undefined ? 'GATEWAY_UPSTREAMS' : 'built-in')
+  }
+
+  /** Be told of each reload's outcome, applied or refused. */
+  onOutcome (listener: (outcome: ReloadOutcome) => void): void {
+    this.outcomeListeners.push(listener)
+  }
+
+  private tell (applied: boolean): void {
+    for (const listener of this.outcomeListeners) listener({ applied, configVersion: this.versionNumber })
   }
 
   get version (): number {
@@ -166,6 +185,7 @@ export class ConfigReloader {
       this.failedReloads++
       const message = err instanceof ConfigError ? err.message : `${root} could not be applied: ${(err as Error).message}`
       log.error({ source, field: err instanceof ConfigError ? err.field : undefined }, `config reload refused, running config kept: ${message}`)
+      this.tell(false)
       throw err instanceof ConfigError ? err : new ConfigError(root, `could not be applied: ${(err as Error).message}`)
     }
     const targetsBefore = new Map([...registry].map((pool) => [pool.name, new Set(pool.targets)]))
@@ -208,6 +228,7 @@ export class ConfigReloader {
       l4: l4Change
     }
     log.info(result, `config reloaded: version ${this.versionNumber}`)
+    this.tell(true)
     return result
   }
 

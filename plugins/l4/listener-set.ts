@@ -16,6 +16,10 @@
  *    open ones are not cut, its counters stay), lets the added ones serve and
  *    retires the removed ones: they stop accepting, and their open
  *    connections (sessions) finish up to `drainTimeoutMs`, then they close.
+ *
+ * `udpReading: false` (a cluster worker that is not the one reading the
+ * shared UDP sockets, cluster/worker.ts) binds the UDP listeners without
+ * reading them, now and at every reload, until `setUdpReading(true)`.
  */
 import { ConfigError, validateWithSchema } from '../../lib/validate.js'
 import { compileAccessRules } from '../access-control/ip-list.js'
@@ -117,6 +121,8 @@ export interface L4ListenerSetOptions {
   defaultHost: string
   /** How long a closing or removed listener waits for its open connections (sessions). Default 10 000 ms. */
   drainTimeoutMs?: number
+  /** Read the UDP listeners' sockets (default true); see `setUdpReading`. */
+  udpReading?: boolean
   log?: L4Logger | undefined
 }
 
@@ -128,11 +134,26 @@ export class L4ListenerSet {
   /** Removed listeners still finishing their connections. */
   private readonly retiring = new Map<TcpListener | UdpListener, Promise<void>>()
   private closing: Promise<void> | undefined
+  private udpReading: boolean
 
   constructor (options: L4ListenerSetOptions) {
     this.defaultHost = options.defaultHost
     this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS
+    this.udpReading = options.udpReading ?? true
     this.log = options.log ?? silentL4Logger
+  }
+
+  /**
+   * Whether this process reads its UDP listeners' sockets (they stay bound
+   * either way): when several processes share them, one reads, so that each
+   * client's datagrams make one session. Applies to the listeners of every
+   * later reload too.
+   */
+  setUdpReading (reading: boolean): void {
+    this.udpReading = reading
+    for (const listener of [...this.entries.map((e) => e.listener), ...this.retiring.keys()]) {
+      if (listener instanceof UdpListener) listener.setReading(reading)
+    }
   }
 
   /** The listeners of the start (not bound yet: `listen`). */
@@ -273,7 +294,7 @@ export class L4ListenerSet {
     const common = { pool: spec.pool, admits: spec.admits, defaultHost: this.defaultHost, log: this.log }
     const listener = spec.protocol === 'tcp'
       ? new TcpListener({ ...common, config: spec.config, sni: spec.sni })
-      : new UdpListener({ ...common, config: spec.config })
+      : new UdpListener({ ...common, config: spec.config, reading: this.udpReading })
     return { spec, listener, zeroKey: spec.config.port === 0 ? spec.key : undefined }
   }
 }

@@ -16,6 +16,15 @@
  * keep their target); a removed one `retire`s: no new session, the open ones
  * go on (the listening socket carries their replies) until they end or the
  * drain deadline passes, then it closes.
+ *
+ * Several processes sharing one socket (node:cluster workers: the primary binds
+ * and gives each worker the same socket) would each take some of a client's
+ * datagrams and open a session of their own for them — another upstream socket,
+ * perhaps another target. With `reading: false` (`setReading`) the socket stays
+ * bound but is not read from (libuv's `recvStop` on the handle, a private API
+ * of node:dgram, as nginx needs `reuseport` for the same reason): one process
+ * of the group reads and holds every session; datagrams wait in the kernel's
+ * buffer while none does.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
@@ -38,6 +47,8 @@ export interface UdpListenerOptions {
   admits?: ((address: string) => boolean) | undefined
   /** Address to bind when the config names none. */
   defaultHost: string
+  /** Read datagrams once bound (default true); false: bound, not read from, until `setReading(true)`. */
+  reading?: boolean
   log?: L4Logger
 }
 
@@ -69,11 +80,14 @@ export class UdpListener {
   private closing = false
   /** New sessions are opened (false while held by `listen({ hold: true })` and once retiring). */
   private accepting = true
+  /** The bound socket is read from (see `setReading`). */
+  private reading: boolean
 
   constructor (options: UdpListenerOptions) {
     this.options = options
     this.config = options.config
     this.log = options.log ?? silentL4Logger
+    this.reading = options.reading ?? true
     this.name = `${this.config.host ?? options.defaultHost}:${this.config.port}`
   }
 
@@ -91,9 +105,36 @@ export class UdpListener {
         socket.off('error', reject)
         const address = socket.address()
         this.name = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+        // node:dgram started reading on bind; in the same tick, before any datagram is read.
+        if (!this.reading) this.applyReading()
         resolve()
       })
     })
+  }
+
+  /**
+   * Read the socket's datagrams, or leave them to another process sharing
+   * it (`reading: false`). Returns false when this Node's dgram handle offers
+   * no way to stop reading (then it keeps reading).
+   */
+  setReading (reading: boolean): boolean {
+    this.reading = reading
+    return this.socket === undefined || this.closing ? true : this.applyReading()
+  }
+
+  private applyReading (): boolean {
+    const state = dgramState(this.socket as Socket)
+    const handle = state?.handle
+    if (state === undefined || typeof handle?.recvStart !== 'function' || typeof handle.recvStop !== 'function') {
+      this.log.warn({ listener: this.name }, 'udp listener cannot stop reading on this Node: another process sharing its socket may split sessions')
+      return false
+    }
+    if (this.reading === state.receiving) return true
+    if (this.reading) handle.recvStart()
+    else handle.recvStop()
+    // node:dgram's own flag: its close() stops reading only when it is set.
+    state.receiving = this.reading
+    return true
   }
 
   /** Open sessions from now on (after `listen({ hold: true })`); `open` is what opens one. */
@@ -262,4 +303,17 @@ export class UdpListener {
       why
     }, 'udp session')
   }
+}
+
+/** The part of node:dgram's private socket state that `setReading` uses. */
+interface DgramState {
+  handle?: { recvStart?: () => number, recvStop?: () => number } | null
+  receiving: boolean
+}
+
+/** node:dgram keeps a socket's handle under a symbol described `state symbol` (`kStateSymbol`, lib/internal/dgram.js); undefined when it does not. */
+function dgramState (socket: Socket): DgramState | undefined {
+  const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol')
+  const state = key === undefined ? undefined : (socket as unknown as Record<symbol, unknown>)[key]
+  return typeof state === 'object' && state !== null && 'receiving' in state ? state as DgramState : undefined
 }

@@ -66,3 +66,28 @@ export function killOnTeardown (t: { teardown: (fn: () => void | Promise<void>) 
     }
   })
 }
+
+/** Wait until every one of `workers` workers logged `config reloaded: version N`; false at the deadline. */
+export async function waitForReloads (cluster: { app: SpawnedApp }, version: number, workers = 2, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  const reloaded = (): number => logEntries(cluster.app).filter((e) => e.msg === `config reloaded: version ${version}`).length
+  while (reloaded() < workers && Date.now() < deadline) await sleep(50)
+  return reloaded() >= workers
+}
+
+/** The port of the L4 listener `protocol` the workers logged ready (`l4 listeners ready`), the first of that protocol. */
+export function l4Port (cluster: { app: SpawnedApp }, protocol: 'tcp' | 'udp'): number {
+  for (const entry of logEntries(cluster.app)) {
+    if (entry.msg !== 'l4 listeners ready' || !Array.isArray(entry.listeners)) continue
+    for (const listener of entry.listeners as string[]) {
+      const match = new RegExp(`^${protocol} .*:(\\d+)$`).exec(listener)
+      if (match !== null) return Number(match[1])
+    }
+  }
+  throw new Error(`no ${protocol} listener in the logs: ${cluster.app.stdout()}`)
+}
+
+/** pids of the processes that logged `msg` (e.g. `tcp access`) for which `accept` holds. */
+export function loggedBy (cluster: { app: SpawnedApp }, msg: string, accept: (entry: Record<string, unknown>) => boolean = () => true): number[] {
+  return logEntries(cluster.app).filter((e) => e.msg === msg && accept(e)).map((e) => Number(e.pid))
+}
