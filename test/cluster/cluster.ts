@@ -91,3 +91,25 @@ export function l4Port (cluster: { app: SpawnedApp }, protocol: 'tcp' | 'udp'): 
 export function loggedBy (cluster: { app: SpawnedApp }, msg: string, accept: (entry: Record<string, unknown>) => boolean = () => true): number[] {
   return logEntries(cluster.app).filter((e) => e.msg === msg && accept(e)).map((e) => Number(e.pid))
 }
+
+/**
+ * Counts the probes (arrival times, pushed as they come) over the next
+ * `windowMs` and checks they come from one health checker of `intervalMs`,
+ * not one per worker. Each interval is 90–100 % of `intervalMs` (jitter), so
+ * one checker makes at most window / (0.9 × interval) + 1 probes in the
+ * window, two twice that; and two checkers of any phase leave gaps that sum to
+ * the period in pairs, so every other gap is under half of it, where one
+ * checker's are 0.9–1 × the interval (less one short gap for a probe late
+ * under load).
+ */
+export async function checkOneChecker (t: { ok: (value: unknown, message: string) => void }, probes: number[], intervalMs: number, windowMs = 4000): Promise<void> {
+  const from = Date.now()
+  await sleep(windowMs)
+  const inWindow = probes.filter((at) => at >= from && at < from + windowMs).length
+  const oneChecker = Math.floor(windowMs / (0.9 * intervalMs)) + 1
+  t.ok(inWindow <= oneChecker, `${inWindow} probes in ${windowMs} ms: at most ${oneChecker} (one checker); a checker per worker would make ~${2 * Math.round(windowMs / intervalMs)}`)
+  t.ok(inWindow >= 3, `${inWindow} probes in ${windowMs} ms: the target is checked`)
+  const gaps = probes.slice(1).map((at, i) => at - (probes[i] as number))
+  const shortGaps = gaps.filter((gap) => gap < 0.45 * intervalMs).length
+  t.ok(shortGaps <= 1, `${shortGaps} of ${gaps.length} gaps between probes under ${0.45 * intervalMs} ms (two checkers: about half)`)
+}
