@@ -19,7 +19,7 @@
  * until its first full collection V8 lets the old generation grow to a large
  * initial limit, and a load that follows (a cache fill) piled its garbage up
  * to it. So the first collection comes sooner, after `firstGrowthBytes` (a
- * few thousand requests' worth). The footprint it starts from is read at its
+ * couple of thousand requests' worth). The footprint it starts from is read at its
  * first tick, once start-up is done, so a gateway that has served next to
  * nothing is left as it is: a collection then (a second or two after the first requests) left
  * 5-8 MB of a worker thread's malloc arena resident in one start of four
@@ -44,7 +44,7 @@ export interface IdleCollectorOptions {
   quietTicks?: number
   /** Growth of the footprint since the last collection that makes one worth it. Default 16 MiB. */
   minGrowthBytes?: number
-  /** The same for the first collection, from the footprint at the first tick. Default 4 MiB. */
+  /** The same for the first collection, from the footprint at the first tick. Default 2 MiB. */
   firstGrowthBytes?: number
 }
 
@@ -75,7 +75,7 @@ export class IdleCollector {
     this.quietUtilization = options.quietUtilization ?? 0.02
     this.quietTicks = options.quietTicks ?? 2
     this.minGrowthBytes = options.minGrowthBytes ?? 16 * 1024 * 1024
-    this.firstGrowthBytes = options.firstGrowthBytes ?? 4 * 1024 * 1024
+    this.firstGrowthBytes = options.firstGrowthBytes ?? 2 * 1024 * 1024
   }
 
   /** One tick (a second): reads the loop, and collects when the rule above says so. */

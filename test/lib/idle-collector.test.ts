@@ -37,9 +37,9 @@ function scripted (options = {}): { run: (ticks: Array<[number, number]>) => num
 }
 
 t.test('a gateway that has grown nothing since its first tick is never collected', async (t) => {
-  const c = scripted()
+  const c = scripted({ firstGrowthBytes: 2 * MiB })
   t.same(c.run([[0.9, 20], [0.5, 21], [0, 21], [0, 21], [0, 21]]), [], 'start-up, one busy second, quiet: nothing (grew 1 MiB)')
-  t.same(c.run(Array.from({ length: 30 }, () => [0, 22] as [number, number])), [], 'thirty more quiet seconds: nothing')
+  t.same(c.run(Array.from({ length: 30 }, () => [0, 21.5] as [number, number])), [], 'thirty more quiet seconds: nothing (grew 1.5 MiB)')
 })
 
 t.test('the first collection comes after firstGrowthBytes, later ones after minGrowthBytes', async (t) => {
