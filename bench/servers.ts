@@ -16,8 +16,8 @@ import httpProxy from '@fastify/http-proxy'
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { getHeapSpaceStatistics } from 'node:v8'
+import { exposedCollection } from '../lib/idle-collector.js'
 
 const [kind, arg = '', extra = '{}'] = process.argv.slice(2)
 
@@ -38,8 +38,7 @@ function jsonBody (bytes: number): Buffer {
 // BENCH_AGED=1: `kill -WINCH` runs one full collection (bench/forwarding.ts sends it after the
 // warm-up), so that a server is measured after its first major GC, as a long-running one is.
 if (process.env.BENCH_AGED === '1') {
-  setFlagsFromString('--expose-gc')
-  const collect = runInNewContext('gc') as () => void
+  const collect = exposedCollection()
   process.on('SIGWINCH', () => { collect() })
 }
 

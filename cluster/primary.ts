@@ -22,12 +22,11 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import { pino, type Logger } from 'pino'
-import { applyEnvDefaults, loadConfig, readConfigFile, ConfigFileSchema, type ConfigFile, type Env, type GatewayConfig } from '../config/index.js'
-import { checkConfig } from '../config/check.js'
-import { ConfigError, validateWithSchema } from '../lib/validate.js'
+import { loadConfig, readConfigFile, ConfigFileSchema, type ConfigFile, type Env, type GatewayConfig } from '../config/index.js'
+import { checkReloadedConfig } from '../config/reload.js'
+import { validateWithSchema } from '../lib/validate.js'
 import { PoolRegistry } from '../plugins/pools/index.js'
 import { PoolsConfigSchema } from '../plugins/pools/options.js'
-import { poolFamily } from '../plugins/pools/pool.js'
 import { RANDOM_SECRET_BYTES } from '../lib/sticky-secret.js'
 import { startClusterAdmin } from './admin.js'
 import type { ForwardedAdminRequest, ForwardedAdminResponse, ToPrimary, ToWorker, WorkerReport } from './ipc.js'
@@ -198,14 +197,7 @@ class ClusterPrimary {
   private reloadPools (read: () => ConfigFile, root: string): void {
     try {
       const next = read()
-      applyEnvDefaults(next.pools, this.config.env)
-      const { pools } = checkConfig(next, root)
-      for (const [name, config] of Object.entries(pools)) {
-        const running = this.pools.get(name)
-        if (running !== undefined && poolFamily(config.targets, `${root}.pools.${name}`) !== running.family) {
-          throw new ConfigError(`${root}.pools.${name}.targets`, `must stay ${running.family} targets`)
-        }
-      }
+      const { pools } = checkReloadedConfig(next, this.config.env, this.pools, root)
       const plan = this.pools.plan(pools)
       this.pools.apply(plan).then(() => { this.pools.retire(plan) }, (err: unknown) => {
         this.log.error({ err }, 'config reload: the primary\'s pools were not all applied')

@@ -25,6 +25,8 @@ import { listenerPools, type TcpListenerInput, type UdpListenerInput } from '../
 export interface CheckedConfig {
   pools: Record<string, PoolConfig>
   routes: RouteDeclaration[]
+  /** What each pool's targets speak (`http`, `tcp`, `udp`). */
+  families: Map<string, ReturnType<typeof poolFamily>>
 }
 
 /** Same form as the proxy route's own check (plugins/proxy): an absolute prefix, no dot-segments. */
@@ -71,7 +73,7 @@ export function checkConfig (config: ConfigToCheck, root = 'GATEWAY_CONFIG'): Ch
     if (route.allow !== undefined) compileIpList(route.allow, `${field}.allow`)
     if (route.deny !== undefined) compileIpList(route.deny, `${field}.deny`)
   })
-  return { pools, routes }
+  return { pools, routes, families }
 }
 
 function checkPool (pool: PoolConfig, field: string): void {

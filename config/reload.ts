@@ -22,11 +22,10 @@
  */
 import { ConfigError, validateWithSchema } from '../lib/validate.js'
 import type { PoolRegistry } from '../plugins/pools/index.js'
-import { poolFamily } from '../plugins/pools/pool.js'
 import type { L4Change, L4ListenerSet, L4Plan, PoolLookup } from '../plugins/l4/listener-set.js'
 import type { RouteDeclarationInput } from '../routes/declarations.js'
 import type { GatewayRouteSet } from '../routes/index.js'
-import { checkConfig } from './check.js'
+import { checkConfig, type CheckedConfig } from './check.js'
 import { ConfigFileSchema, readConfigFile, type ConfigFile } from './file.js'
 import { applyEnvDefaults, type GatewayConfig } from './index.js'
 import type { GatewayEnv } from './env.js'
@@ -162,14 +161,7 @@ export class ConfigReloader {
     let l4: { set: L4ListenerSet, plan: L4Plan } | undefined
     try {
       next = read()
-      applyEnvDefaults(next.pools, this.options.env)
-      const checked = checkConfig(next, root)
-      for (const [name, config] of Object.entries(checked.pools)) {
-        const running = registry.get(name)
-        if (running !== undefined && poolFamily(config.targets, `${root}.pools.${name}`) !== running.family) {
-          throw new ConfigError(`${root}.pools.${name}.targets`, `must stay ${running.family} targets: a running pool cannot change what its targets speak (give the new pool another name)`)
-        }
-      }
+      const checked = checkReloadedConfig(next, this.options.env, registry, root)
       const table = this.options.routes?.()
       if (table === undefined) this.refuseRemovingRoutedPools(checked.pools, root)
       const built = registry.plan(checked.pools)
@@ -289,4 +281,22 @@ export function redactUrlPassword (url: string): string {
     const colon = credentials.indexOf(':')
     return colon === -1 ? `${scheme}${REDACTED}@` : `${scheme}${credentials.slice(0, colon)}:${REDACTED}@`
   })
+}
+
+/**
+ * A config about to replace the running one, checked as a start would check
+ * it (env defaults filled in, `checkConfig`), and against the running pools:
+ * a pool keeps the family its targets speak. Used by the reloader and by a
+ * cluster primary following its workers' reload.
+ */
+export function checkReloadedConfig (next: ConfigFile, env: GatewayEnv, registry: PoolRegistry, root: string): CheckedConfig {
+  applyEnvDefaults(next.pools, env)
+  const checked = checkConfig(next, root)
+  for (const [name, family] of checked.families) {
+    const running = registry.get(name)
+    if (running !== undefined && family !== running.family) {
+      throw new ConfigError(`${root}.pools.${name}.targets`, `must stay ${running.family} targets: a running pool cannot change what its targets speak (give the new pool another name)`)
+    }
+  }
+  return checked
 }

@@ -30,18 +30,20 @@ import { setFlagsFromString } from 'node:v8'
 
 export const PROCESS_V8_FLAGS = ['--no-wasm-loop-unrolling'] as const
 
-/** The tick objects kept alive (one per process is enough; a second call adds none). */
-const keptTickObjects: object[] = []
+/** The tick object kept alive (one per process is enough). */
+let keptTick: object | undefined
+let keeping = false
 
 /** Keep the next `process.nextTick` tick object alive for good (inside its callback it is the execution's resource). */
 export function keepTickObjectAlive (): void {
-  if (keptTickObjects.length > 0) return
-  process.nextTick(() => { if (keptTickObjects.length === 0) keptTickObjects.push(executionAsyncResource()) })
+  if (keeping) return
+  keeping = true
+  process.nextTick(() => { keptTick = executionAsyncResource() })
 }
 
 /** The tick object kept alive, once the tick after keepTickObjectAlive() has run. */
 export function keptTickObject (): object | undefined {
-  return keptTickObjects[0]
+  return keptTick
 }
 
 /** Set PROCESS_V8_FLAGS on this process and keep a tick object alive; call once, before the first upstream request. */
