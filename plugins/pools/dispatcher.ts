@@ -1,17 +1,18 @@
 /**
  * A pool's connections behind one stable object. Routes (and the forwarder's
  * transport) hold `pool.dispatcher` for good; a config reload that changes a
- * pool's connection options (timeouts, per-target cap, TLS) swaps the undici
- * Agent behind it: new requests use the new Agent at once, the old one
+ * pool's connection options (timeouts, per-target cap, TLS) swaps the Agent
+ * behind it (`http1/agent.ts`, or undici's): new requests use the new Agent at once, the old one
  * finishes its requests and closes its connections (`Agent.close` is
  * graceful). When those options stay, nothing is swapped and open keep-alive
  * connections survive the reload. Framework-free.
  */
 import { createRequire } from 'node:module'
-import type { Agent, Dispatcher as UndiciDispatcher } from 'undici'
+import type { Dispatcher as UndiciDispatcher } from 'undici'
 
 /** undici's Dispatcher base class alone (its package entry loads all of undici). */
-const Dispatcher = createRequire(import.meta.url)('undici/lib/dispatcher/dispatcher.js') as typeof UndiciDispatcher
+export const Dispatcher = createRequire(import.meta.url)('undici/lib/dispatcher/dispatcher.js') as typeof UndiciDispatcher
+type Agent = UndiciDispatcher
 
 export class SwappableDispatcher extends Dispatcher {
   private current: Agent

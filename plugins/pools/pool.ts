@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../lib/validate.js'
 import { createRequire } from 'node:module'
-import type { Agent as UndiciAgent } from 'undici'
+import type { Agent as UndiciAgent, Dispatcher as UndiciDispatcher } from 'undici'
 import { Target, DEFAULT_TARGET_WEIGHT, targetFamily, type TargetFamily, type TargetOptions } from './target.js'
 import { createBalancer, type Balancer, type BalancerName, type PickContext } from './balancers/index.js'
 import { createHashKeyReader, type HashKeyInput, type HashKeyReader, type HashKeySource } from './hash-key.js'
@@ -24,6 +24,7 @@ import {
 } from './host-resolver.js'
 import { RetryBudget } from './retry-budget.js'
 import { SwappableDispatcher } from './dispatcher.js'
+import { Http1Agent, http1TransportAvailable } from './http1/agent.js'
 
 /**
  * undici's Agent alone: the package entry loads all of undici (fetch,
@@ -101,8 +102,8 @@ export class Pool {
   config: PoolConfig
   balancer: Balancer
   /**
-   * Keep-alive connections, one undici pool per target origin, capped per
-   * target; a stable object whose Agent a reload may swap (see `SwappableDispatcher`).
+   * Keep-alive connections per target origin, capped per target (`http1/agent.ts`,
+   * undici for https targets); a stable object whose Agent a reload may swap (see `SwappableDispatcher`).
    */
   readonly dispatcher: SwappableDispatcher
   /** What the targets speak: `http` (routes), `tcp` or `udp` (L4 listeners). One per pool. */
@@ -489,8 +490,10 @@ export function poolFamily (targets: ReadonlyArray<TargetOptions | string>, fiel
 }
 
 /** The undici Agent of an HTTP pool: keep-alive connections capped per target. */
-function createAgent (config: PoolConfig, name: string): UndiciAgent {
-  return new Agent({
+function createAgent (config: PoolConfig, name: string): UndiciDispatcher {
+  // Read now: a CA file that cannot be read is a config error at load, not at the first https request.
+  const ca = config.tls?.ca !== undefined ? readCa(config.tls.ca, name) : undefined
+  const undiciAgent = (): UndiciAgent => new Agent({
     connections: config.maxConnectionsPerTarget,
     pipelining: 1,
     keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
@@ -499,9 +502,15 @@ function createAgent (config: PoolConfig, name: string): UndiciAgent {
     connect: {
       timeout: config.connectTimeoutMs,
       rejectUnauthorized: config.tls?.rejectUnauthorized ?? true,
-      ...(config.tls?.ca !== undefined ? { ca: readCa(config.tls.ca, name) } : {})
+      ...(ca !== undefined ? { ca } : {})
     }
   })
+  if (!http1TransportAvailable) return undiciAgent()
+  return new Http1Agent({
+    connections: config.maxConnectionsPerTarget,
+    keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    connectTimeoutMs: config.connectTimeoutMs
+  }, undiciAgent)
 }
 
 /** The options that shape a pool's Agent: when they are equal, its connections can be kept. */

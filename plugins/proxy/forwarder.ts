@@ -89,7 +89,9 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
 
   /** The slow client's drain listener, made the first time a write waits (most responses never do). */
   private onSinkDrain: (() => void) | undefined = undefined
+  private waitingForDrain = false
   private sinkDrained (): void {
+    this.waitingForDrain = false
     const upstream = this.upstream
     if (upstream !== undefined && !this.done) upstream.idleDeadlines.add(this, Date.now())
     this.resumeUpstream?.()
@@ -134,7 +136,7 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     if (this.clientClosed) abort(new ClientGone())
   }
 
-  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  onHeaders (statusCode: number, rawHeaders: Array<string | Buffer>, resume: () => void): boolean {
     const upstream = this.upstream as UpstreamRoute
     if (statusCode < 200) {
       if (statusCode === 103) writeEarlyHints(this.res as ServerResponse, this.req as ServerRequestVersion, rawHeaders)
@@ -191,7 +193,11 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     }
     // The client is slow, not the upstream: the idle clock waits for the drain.
     upstream.idleDeadlines.remove(this)
-    sink.once('drain', this.onSinkDrain ??= () => { this.sinkDrained() })
+    // The transport may still hand over the rest of what it has read: one drain listener is enough.
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true
+      sink.once('drain', this.onSinkDrain ??= () => { this.sinkDrained() })
+    }
     return false
   }
 
@@ -419,7 +425,7 @@ function hasBody (req: ClientRequest): boolean {
  * only the members it accepts are sent. No 1xx goes to an HTTP/1.0 client
  * (RFC 9110 §15.2).
  */
-export function writeEarlyHints (res: ServerResponse, req: { httpVersionMajor: number, httpVersionMinor: number }, rawHeaders: Buffer[]): void {
+export function writeEarlyHints (res: ServerResponse, req: { httpVersionMajor: number, httpVersionMinor: number }, rawHeaders: ReadonlyArray<string | Buffer>): void {
   if (typeof res.writeEarlyHints !== 'function' || res.headersSent) return
   if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return
   const links: string[] = []
@@ -494,9 +500,10 @@ export function createUpstreamFetcher (route: { pool: Pool, prefix: string, stri
       const timer = setTimeout(() => { abort?.(new ResponseTimeout()) }, pool.config.responseTimeoutMs)
       target.inFlight++
       const settle = (): void => { clearTimeout(timer); target.inFlight-- }
-      pool.dispatcher.dispatch({ origin: target.origin, path: upstreamPath(exchange.url, route), method: 'GET', headers, headersTimeout: 0, bodyTimeout: pool.config.idleTimeoutMs }, {
+      // The whole fetch is bounded by `timer` (responseTimeoutMs), so no idle timeout of its own.
+      pool.dispatcher.dispatch({ origin: target.origin, path: upstreamPath(exchange.url, route), method: 'GET', headers, headersTimeout: 0, bodyTimeout: 0 }, {
         onConnect (a: (err?: Error) => void) { abort = a },
-        onHeaders (statusCode: number, raw: Buffer[]) {
+        onHeaders (statusCode: number, raw: Array<string | Buffer>) {
           if (statusCode < 200) return true
           status = statusCode
           responseHeaders = clientResponseHeaders(raw).headers

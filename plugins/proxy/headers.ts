@@ -187,18 +187,21 @@ export function upstreamRequestHeaders (raw: readonly string[], connection: stri
 }
 
 /**
- * The response header list a client may see, in one pass over undici's raw
- * headers (Buffers): names lowercased, hop-by-hop, `Connection`-named and
+ * The response header list a client may see, in one pass over the
+ * transport's raw headers (strings from the pool's HTTP/1.1 transport,
+ * Buffers from undici's): names lowercased, hop-by-hop, `Connection`-named and
  * identity fields (`Server`, `X-Powered-By`…) removed. Returns the list and
  * the index of `location`'s value (-1 when none), for rewriting.
  */
-export function clientResponseHeaders (raw: readonly Buffer[]): { headers: string[], location: number } {
+export function clientResponseHeaders (raw: ReadonlyArray<string | Buffer>): { headers: string[], location: number } {
   const headers: string[] = []
   let connection: string | undefined
   let location = -1
   for (let i = 0; i < raw.length; i += 2) {
-    const name = lowerCaseBufferName(raw[i]!)
-    const value = latin1(raw[i + 1]!)
+    const rawName = raw[i]!
+    const rawValue = raw[i + 1]!
+    const name = typeof rawName === 'string' ? lowerCaseName(rawName) : lowerCaseBufferName(rawName)
+    const value = typeof rawValue === 'string' ? rawValue : latin1(rawValue)
     if (RESPONSE_SKIP.has(name)) {
       if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`
       continue
