@@ -27,11 +27,16 @@ import { SwappableDispatcher } from './dispatcher.js'
 import { Http1Agent, http1TransportAvailable } from './http1/agent.js'
 
 /**
- * undici's Agent alone: the package entry loads all of undici (fetch,
- * WebSocket, cache, …: ~110 modules, +9 MB of RSS measured) for the one class
- * the gateway uses.
+ * undici's Agent alone (the package entry loads all of undici: fetch,
+ * WebSocket, cache, …: ~110 modules, +9 MB of RSS measured), and only when a
+ * pool first needs it (https targets; `http:` ones go through `http1/`).
  */
-const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
+const requireFromHere = createRequire(import.meta.url)
+let undiciAgentClass: typeof UndiciAgent | undefined
+function loadUndiciAgent (): typeof UndiciAgent {
+  undiciAgentClass ??= requireFromHere('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
+  return undiciAgentClass
+}
 
 /**
  * Passive health: told the outcome of every upstream attempt. Set on a pool
@@ -493,7 +498,7 @@ export function poolFamily (targets: ReadonlyArray<TargetOptions | string>, fiel
 function createAgent (config: PoolConfig, name: string): UndiciDispatcher {
   // Read now: a CA file that cannot be read is a config error at load, not at the first https request.
   const ca = config.tls?.ca !== undefined ? readCa(config.tls.ca, name) : undefined
-  const undiciAgent = (): UndiciAgent => new Agent({
+  const undiciAgent = (): UndiciAgent => new (loadUndiciAgent())({
     connections: config.maxConnectionsPerTarget,
     pipelining: 1,
     keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
