@@ -9,6 +9,8 @@
  *   npm run build && cp -r dist /tmp/dist-before   (then change the code)
  *   npm run build && node --import tsx bench/ab.ts /tmp/dist-before [path=/1k] [rounds=9]
  *
+ * BENCH_CONNECTIONS (default 25): wrk's connections for each build.
+ *
  * A copy of dist/ outside the checkout needs `{"type":"module"}` in its
  * package.json and node_modules reachable (a symlink beside it).
  */
@@ -27,7 +29,7 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SEC ?? 0)
 
 /** wrk on CPU 0 for SECONDS; resolves with the requests it completed. */
 async function wrk (url: string): Promise<number> {
-  const child = spawn('taskset', ['-c', '0', 'wrk', '-t1', '-c25', `-d${SECONDS}s`, url], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn('taskset', ['-c', '0', 'wrk', '-t1', `-c${process.env.BENCH_CONNECTIONS ?? 25}`, `-d${SECONDS}s`, url], { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
   await new Promise((resolve) => child.once('exit', resolve))

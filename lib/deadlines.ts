@@ -53,11 +53,9 @@ export class DeadlineQueue {
     if (next === undefined) this.tail = prev
     else next.deadlinePrev = prev
     entry.deadlinePrev = entry.deadlineNext = entry.deadlineQueue = undefined
-    // The timer stays armed for the old head: when it fires it re-arms for the new one.
-    if (this.head === undefined && this.timer !== undefined) {
-      clearTimeout(this.timer)
-      this.timer = undefined
-    }
+    // The timer stays armed for the old head, even when the queue empties: when it fires it
+    // re-arms for the new head, if any. Clearing it here would make a gateway under light load
+    // (requests one at a time) clear and set a timer per request.
   }
 
   /** Entries waiting (for tests and /status). */
