@@ -348,11 +348,8 @@ export class Http1Connection {
   private onEnd (): void {
     // The target closed its side: a body delimited by the close ends here; anything else was cut short.
     if (this.handler !== null) {
-      const ret = this.parser.finish()
-      if (ret instanceof Error) {
-        this.fail(ret)
-        return
-      }
+      // finish() errs (HPE_INVALID_EOF_STATE) for a response cut short: that is undici's socket error to callers.
+      this.parser.finish()
       if (this.handler !== null) this.fail(new TransportError('UND_ERR_SOCKET', 'other side closed'))
     }
     this.socket.destroy()
