@@ -39,6 +39,8 @@ export interface Recorded {
 
 export interface RecordOptions {
   onConnect?: (abort: (err?: Error) => void) => void
+  /** Return value of `onHeaders` (default `true`); called after the head is recorded. */
+  onHeaders?: (status: number, recorded: Recorded) => boolean
   /** Return value of `onData` (default `true`); called after the chunk is recorded. */
   onData?: (chunk: Buffer, recorded: Recorded) => boolean
 }
@@ -95,7 +97,7 @@ export function recordingHandler (options: RecordOptions = {}): { handler: Dispa
       recorded.events.push(`headers ${status}`)
       recorded.heads.push({ status, statusText, headers: [...headers] })
       recorded.resume = resume
-      return true
+      return options.onHeaders?.(status, recorded) ?? true
     },
     onData (chunk: Buffer): boolean {
       if (recorded.events.at(-1) !== 'data') recorded.events.push('data')
