@@ -47,14 +47,15 @@ export class Http1Agent extends Dispatcher {
   }
 
   override dispatch (options: UndiciDispatcher.DispatchOptions, handler: UndiciDispatcher.DispatchHandler): boolean {
+    const http1Handler = handler as unknown as Http1Handler
+    if (this.closed) {
+      // Before the fallback: one made now would never be closed.
+      http1Handler.onError(new TransportError('UND_ERR_CLOSED', 'The client is closed'))
+      return true
+    }
     const origin = options.origin
     if (typeof origin !== 'string' || !origin.startsWith('http://') || !Array.isArray(options.headers) || options.upgrade != null || options.method === 'CONNECT') {
       return (this.fallback ??= this.makeFallback()).dispatch(options, handler)
-    }
-    const http1Handler = handler as unknown as Http1Handler
-    if (this.closed) {
-      http1Handler.onError(new TransportError('UND_ERR_CLOSED', 'The client is closed'))
-      return true
     }
     if (INVALID_PATH.test(options.path)) {
       http1Handler.onError(new TransportError('UND_ERR_INVALID_ARG', 'invalid request path'))
