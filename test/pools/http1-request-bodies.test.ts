@@ -146,3 +146,38 @@ t.test('a Readable body is not read before the connection is up', async (t) => {
   t.equal(seen.error?.code, 'ECONNREFUSED')
   t.equal(reads, 0, 'the refused connect left the body unread')
 })
+
+t.test('a large Readable body is pulled only as fast as the target reads it', async (t) => {
+  const CHUNK = 64 * 1024
+  const TOTAL = 512 * CHUNK // 32 MiB: well past what loopback socket buffers hold
+  let pulled = 0
+  const body = new Readable({
+    read () {
+      if (pulled >= TOTAL) { this.push(null); return }
+      this.push(Buffer.alloc(CHUNK, pulled / CHUNK))
+      pulled += CHUNK
+    }
+  })
+  let received = 0
+  let intact = true
+  let reading: () => void = () => {}
+  const target = await httpTarget(t, (req, res) => {
+    req.pause()
+    reading = () => {
+      req.on('data', (c: Buffer) => {
+        for (let i = 0; i < c.length; i += 4096) if (c[i] !== Math.floor((received + i) / CHUNK) % 256) intact = false
+        received += c.length
+      })
+      req.on('end', () => { res.end(`got ${received}`) })
+      req.resume()
+    }
+  })
+  const agent = newAgent(t)
+  const seen = send(agent, target.origin, { method: 'POST', headers: ['host', 'x', 'content-length', String(TOTAL)], body })
+  await sleep(400)
+  t.ok(pulled < TOTAL / 2, `while the target does not read, the body is not drained (${pulled} of ${TOTAL} bytes pulled)`)
+  reading()
+  await seen.done
+  t.equal(seen.body.toString(), `got ${TOTAL}`)
+  t.ok(intact, 'every byte in place')
+})

@@ -65,3 +65,20 @@ t.test('requests queued behind a refused connection each hear the refusal', asyn
   await Promise.all(requests.map(async (r) => { await r.done }))
   t.same(requests.map((r) => r.error?.code), ['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED'])
 })
+
+t.test('a protocol switch nobody asked for is UND_ERR_SOCKET, and the connection is dropped', async (t) => {
+  let requests = 0
+  const target = await rawTarget(t, (socket) => {
+    if (requests++ === 0) socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\nframes')
+    else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood')
+  })
+  const agent = newAgent(t)
+  const seen = send(agent, target.origin)
+  await seen.done
+  t.equal(seen.error?.code, 'UND_ERR_SOCKET')
+  t.same(seen.events, ['connect', 'error UND_ERR_SOCKET'], 'the 101 head is not handed on')
+  await target.closed(1)
+  const next = send(agent, target.origin)
+  await next.done
+  t.equal(next.body.toString(), 'good')
+})
