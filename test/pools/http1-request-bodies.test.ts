@@ -181,3 +181,36 @@ t.test('a large Readable body is pulled only as fast as the target reads it', as
   t.equal(seen.body.toString(), `got ${TOTAL}`)
   t.ok(intact, 'every byte in place')
 })
+
+t.test('a response before the body was all sent completes, and the connection is not reused', async (t) => {
+  const target = await httpTarget(t, (req, res) => {
+    if (req.url === '/early') {
+      res.statusCode = 413
+      res.end('too big')
+    } else {
+      req.resume()
+      req.on('end', () => { res.end('ok') })
+    }
+  })
+  const agent = newAgent(t)
+  let pulled = 0
+  const body = new Readable({
+    read () {
+      pulled++
+      setTimeout(() => { this.push(Buffer.alloc(1024, 'b')) }, 10)
+    }
+  })
+  const early = send(agent, target.origin, { method: 'POST', path: '/early', body })
+  await early.done
+  t.same(early.events, ['connect', 'headers 413', 'data', 'complete'])
+  t.equal(early.body.toString(), 'too big')
+  await sleep(100)
+  const pulledAfter = pulled
+  await sleep(100)
+  t.equal(pulled, pulledAfter, 'the body is no longer read')
+  await target.closed(1)
+  const next = send(agent, target.origin, { method: 'POST', body: 'small' })
+  await next.done
+  t.equal(next.body.toString(), 'ok')
+  t.equal(target.accepted, 2, 'a new connection')
+})
