@@ -47,17 +47,23 @@ export class Http1Agent extends Dispatcher {
   }
 
   override dispatch (options: UndiciDispatcher.DispatchOptions, handler: UndiciDispatcher.DispatchHandler): boolean {
+    const http1Handler = handler as unknown as Http1Handler
+    if (this.closed) {
+      // Before the fallback: one made now would never be closed.
+      http1Handler.onError(new TransportError('UND_ERR_CLOSED', 'The client is closed'))
+      return true
+    }
     const origin = options.origin
     if (typeof origin !== 'string' || !origin.startsWith('http://') || !Array.isArray(options.headers) || options.upgrade != null || options.method === 'CONNECT') {
       return (this.fallback ??= this.makeFallback()).dispatch(options, handler)
     }
-    const http1Handler = handler as unknown as Http1Handler
-    if (this.closed) {
-      http1Handler.onError(new TransportError('UND_ERR_CLOSED', 'The client is closed'))
-      return true
-    }
     if (INVALID_PATH.test(options.path)) {
       http1Handler.onError(new TransportError('UND_ERR_INVALID_ARG', 'invalid request path'))
+      return true
+    }
+    if (fixedBodyMismatch(options.headers, options.body)) {
+      // Sent as is, the missing or extra bytes would frame the next request on the connection (undici refuses it too).
+      http1Handler.onError(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
       return true
     }
     let pool = this.origins.get(origin)
@@ -92,6 +98,15 @@ export class Http1Agent extends Dispatcher {
     destroying.then(done, done)
     return undefined
   }
+}
+
+/** A Buffer or string body that its `content-length` header gives another length. */
+function fixedBodyMismatch (headers: readonly string[], body: unknown): boolean {
+  if (typeof body !== 'string' && !Buffer.isBuffer(body)) return false
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === 'content-length') return Number(headers[i + 1]) !== Buffer.byteLength(body)
+  }
+  return false
 }
 
 /** A request waiting for (or carried by) a connection of one origin. */

@@ -81,6 +81,8 @@ export class Http1Connection {
   /** The request body being written (detached when it ends or the request does). */
   private body: Readable | undefined = undefined
   private bodyWritten = true
+  /** The response ended and the connection may carry another request, once the rest of this read is parsed. */
+  private releasePending = false
   private readonly resume = (): void => { this.resumeReading() }
 
   constructor (owner: ConnectionOwner, Parser: NativeHttpParserClass = HTTPParser as NativeHttpParserClass) {
@@ -89,6 +91,10 @@ export class Http1Connection {
     const socket = this.socket = connect({ host: owner.host, port: owner.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 })
     const parser = this.parser = new Parser()
     parser.initialize(Parser.RESPONSE, {}, 0, 0)
+    parser[Parser.kOnMessageBegin] = () => {
+      // A response nobody asked for (behind the last one, or on an idle connection): the connection can't be trusted any more.
+      if (this.handler === null) this.dropStray()
+    }
     parser[Parser.kOnHeaders] = (headers: string[]) => {
       this.flushedHeaders = this.flushedHeaders === undefined ? headers : this.flushedHeaders.concat(headers)
     }
@@ -101,6 +107,7 @@ export class Http1Connection {
     parser[Parser.kOnMessageComplete] = () => { this.onMessageComplete() }
     parser[Parser.kOnExecute] = (ret: number | Error) => {
       if (ret instanceof Error) this.fail(ret)
+      else this.afterRead()
     }
     if (owner.connectTimeoutMs > 0) {
       this.connectTimer = setTimeout(() => {
@@ -259,6 +266,7 @@ export class Http1Connection {
       this.socket.on('data', (data: Buffer) => {
         const ret = this.parser.execute(data)
         if (ret instanceof Error) this.fail(ret)
+        else this.afterRead()
       })
     }
   }
@@ -272,8 +280,7 @@ export class Http1Connection {
       this.flushedHeaders = undefined
     }
     if (handler === null) {
-      // Bytes nobody asked for: the connection can't be trusted any more.
-      this.socket.destroy()
+      this.dropStray()
       return NO_BODY_STATUS_SKIP
     }
     if (upgrade || statusCode === 101) {
@@ -319,22 +326,30 @@ export class Http1Connection {
     this.detachBody()
     this.resumeReading()
     handler.onComplete(null)
-    if (reusable && this.socket.writable) {
-      this.expiresAt = Date.now() + this.keepAliveMs
-      this.owner.release(this)
-    } else {
-      this.socket.destroy()
-    }
+    // Not released from inside the parser: the rest of this read would be parsed as the next request's response.
+    if (reusable && this.socket.writable) this.releasePending = true
+    else this.socket.destroy()
+  }
+
+  /** A read was parsed: a response that ended in it hands the connection back, unless stray bytes followed it. */
+  private afterRead (): void {
+    if (!this.releasePending) return
+    this.releasePending = false
+    if (this.handler !== null || !this.socket.writable) return
+    this.expiresAt = Date.now() + this.keepAliveMs
+    this.owner.release(this)
+  }
+
+  private dropStray (): void {
+    this.releasePending = false
+    this.socket.destroy()
   }
 
   private onEnd (): void {
     // The target closed its side: a body delimited by the close ends here; anything else was cut short.
     if (this.handler !== null) {
-      const ret = this.parser.finish()
-      if (ret instanceof Error) {
-        this.fail(ret)
-        return
-      }
+      // finish() errs (HPE_INVALID_EOF_STATE) for a response cut short: that is undici's socket error to callers.
+      this.parser.finish()
       if (this.handler !== null) this.fail(new TransportError('UND_ERR_SOCKET', 'other side closed'))
     }
     this.socket.destroy()
@@ -359,6 +374,7 @@ export class Http1Connection {
   private fail (err: Error): void {
     const handler = this.handler
     this.handler = null
+    this.releasePending = false
     this.detachBody()
     if (!this.socket.destroyed) this.socket.destroy()
     if (handler !== null) handler.onError(err)

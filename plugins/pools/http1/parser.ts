@@ -25,6 +25,7 @@ export interface NativeHttpParser {
 export interface NativeHttpParserClass {
   new (): NativeHttpParser
   readonly RESPONSE: number
+  readonly kOnMessageBegin: number
   readonly kOnHeaders: number
   readonly kOnHeadersComplete: number
   readonly kOnBody: number
