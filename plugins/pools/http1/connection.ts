@@ -102,7 +102,12 @@ export class Http1Connection {
     parser[Parser.kOnBody] = (chunk: Buffer) => {
       if (this.informational) return
       const handler = this.handler
-      if (handler !== null && !handler.onData(chunk)) this.pauseReading()
+      if (handler === null) return
+      try {
+        if (!handler.onData(chunk)) this.pauseReading()
+      } catch (err) {
+        this.fail(err as Error)
+      }
     }
     parser[Parser.kOnMessageComplete] = () => { this.onMessageComplete() }
     parser[Parser.kOnExecute] = (ret: number | Error) => {
@@ -287,14 +292,21 @@ export class Http1Connection {
       this.fail(new TransportError('UND_ERR_SOCKET', 'the target switched protocols on a request that asked for no upgrade'))
       return NO_BODY_STATUS_SKIP
     }
-    if (statusCode < 200) {
-      this.informational = true
-      handler.onHeaders(statusCode, list, this.resume, statusText)
+    // A handler that throws fails its request, as undici turns it into an error: thrown
+    // through the native parser's callback, it would end the process.
+    try {
+      if (statusCode < 200) {
+        this.informational = true
+        handler.onHeaders(statusCode, list, this.resume, statusText)
+        return NO_BODY_STATUS_SKIP
+      }
+      this.keepAlive = shouldKeepAlive
+      if (shouldKeepAlive) this.readKeepAliveHint(list)
+      if (!handler.onHeaders(statusCode, list, this.resume, statusText)) this.pauseReading()
+    } catch (err) {
+      this.fail(err as Error)
       return NO_BODY_STATUS_SKIP
     }
-    this.keepAlive = shouldKeepAlive
-    if (shouldKeepAlive) this.readKeepAliveHint(list)
-    if (!handler.onHeaders(statusCode, list, this.resume, statusText)) this.pauseReading()
     return this.headRequest ? NO_BODY_STATUS_SKIP : 0
   }
 
@@ -325,7 +337,14 @@ export class Http1Connection {
     // A response that came before the request body was all sent ends the connection (undici does the same).
     this.detachBody()
     this.resumeReading()
-    handler.onComplete(null)
+    try {
+      handler.onComplete(null)
+    } catch (err) {
+      // Its response is over; the handler hears what went wrong, and the connection is not reused.
+      this.socket.destroy()
+      handler.onError(err as Error)
+      return
+    }
     // Not released from inside the parser: the rest of this read would be parsed as the next request's response.
     if (reusable && this.socket.writable) this.releasePending = true
     else this.socket.destroy()
