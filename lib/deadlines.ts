@@ -24,6 +24,7 @@ export class DeadlineQueue {
   private head: DeadlineEntry | undefined = undefined
   private tail: DeadlineEntry | undefined = undefined
   private timer: NodeJS.Timeout | undefined = undefined
+  private closed = false
   private readonly fire = (): void => { this.expire() }
 
   constructor (timeoutMs: number) {
@@ -55,7 +56,12 @@ export class DeadlineQueue {
     entry.deadlinePrev = entry.deadlineNext = entry.deadlineQueue = undefined
     // The timer stays armed for the old head, even when the queue empties: when it fires it
     // re-arms for the new head, if any. Clearing it here would make a gateway under light load
-    // (requests one at a time) clear and set a timer per request.
+    // (requests one at a time) clear and set a timer per request. A closed queue (its route left
+    // the table) still times its requests in flight, and lets its timer go once they are done.
+    if (this.closed && this.head === undefined && this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
   }
 
   /** Entries waiting (for tests and /status). */
@@ -66,6 +72,7 @@ export class DeadlineQueue {
   }
 
   close (): void {
+    this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     this.head = this.tail = undefined
