@@ -102,7 +102,8 @@ export async function buildGateway (config: GatewayConfig, options: BuildOptions
     await app.register(tlsPlugin.tlsTermination, {
       ...tls,
       fields: { cert: 'GATEWAY_TLS_CERT', key: 'GATEWAY_TLS_KEY' },
-      reloadSignal: 'SIGHUP',
+      // A cluster worker reloads it when its primary relays a SIGHUP (cluster/worker.ts).
+      ...(options.worker === undefined ? { reloadSignal: 'SIGHUP' as const } : {}),
       ...(env.httpRedirectPort !== undefined ? { redirectPort: env.httpRedirectPort, redirectHost: env.host } : {})
     })
   }
@@ -243,7 +244,8 @@ export async function startGateway (envVars: Env, buildOptions: BuildOptions = {
     if (config.env.configPath === undefined) return
     app.switchyardConfig.reloadFile().catch(() => {})
   }
-  process.on('SIGHUP', reload)
+  // A cluster worker reloads when its primary says so (cluster/worker.ts), not on a SIGHUP of its own.
+  if (buildOptions.worker === undefined) process.on('SIGHUP', reload)
   const stop = async (): Promise<void> => {
     process.off('SIGHUP', reload)
     await app.close()

@@ -44,6 +44,8 @@ export type ToWorker =
   | { type: 'switchyard:admin-request', id: number, request: ForwardedAdminRequest }
   /** Whether this worker reads the shared UDP listeners' sockets (one worker does: each client's datagrams make one session). */
   | { type: 'switchyard:udp-reader', reading: boolean }
+  /** The primary's SIGHUP: re-read GATEWAY_CONFIG (workers ignore a SIGHUP of their own, see cluster/worker.ts). */
+  | { type: 'switchyard:reload' }
 
 /** Worker → primary. */
 export type ToPrimary =

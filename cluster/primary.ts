@@ -150,7 +150,7 @@ class ClusterPrimary {
   }
 
   /**
-   * SIGHUP: signalled to every listening worker, which reloads the config file
+   * SIGHUP: relayed (over IPC) to every listening worker, which reloads the config file
    * (and its TLS certificate) itself. Once every one of them has told that it
    * applied the config (`switchyard:reload-outcome`), the primary's pools
    * follow (health checks); when one refused it (invalid, a port in use),
@@ -160,11 +160,11 @@ class ClusterPrimary {
     const signalled = new Set<Worker>()
     for (const slot of this.slots) {
       if (slot.worker !== undefined && slot.listening) {
-        slot.worker.process.kill('SIGHUP')
+        this.send(slot.worker, { type: 'switchyard:reload' })
         signalled.add(slot.worker)
       }
     }
-    this.log.info({ workers: signalled.size }, 'SIGHUP forwarded to the workers')
+    this.log.info({ workers: signalled.size }, 'SIGHUP: reload sent to the workers')
     const path = this.config.env.configPath
     if (path === undefined || signalled.size === 0) return
     if (this.signalledReload !== undefined) clearTimeout(this.signalledReload.timer)

@@ -5,8 +5,8 @@
  * no active health checks (the primary's results are applied, the whole
  * state before the worker listens), and an admin instance that does not
  * listen (the primary forwards to it and asks for this worker's `/status`
- * and metrics). SIGTERM drains as in one process (`main()` in app.ts) and
- * SIGHUP reloads; SIGINT is left to the primary (a terminal's Ctrl-C reaches
+ * and metrics). SIGTERM drains as in one process (`main()` in app.ts); a
+ * reload comes from the primary over IPC (its own SIGHUP is ignored); SIGINT is left to the primary (a terminal's Ctrl-C reaches
  * every process of the group: the primary then drains the workers once).
  *
  * L4 listeners: every worker binds them (through the primary, as node:cluster
@@ -63,6 +63,10 @@ export async function startWorker (envVars: Env, startGateway: StartGateway, gra
   }
   const address = started.app.server.address()
   process.on('SIGINT', () => {})
+  // Reloads come from the primary (`switchyard:reload`), one per SIGHUP it gets. A SIGHUP to the
+  // whole process group (a terminal's hangup, `kill -HUP -PGID`) reaches the workers too, and
+  // would reload each one twice; without a listener it would end them.
+  process.on('SIGHUP', () => {})
   closeWithGrace({ delay: graceMs, logger: started.app.log, skip: ['SIGHUP', 'SIGINT'] }, async ({ signal, err }) => {
     if (err !== undefined) started.app.log.error({ err }, 'stopping after an error')
     else started.app.log.info({ signal }, 'stopping: finishing in-flight requests')
@@ -118,6 +122,12 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
         case 'switchyard:udp-reader':
           readsUdp = message.reading
           l4Listeners?.setUdpReading(readsUdp)
+          break
+        case 'switchyard:reload':
+          // What a SIGHUP does in one process: the TLS certificate, and the config file when there is one.
+          if (fastify.hasDecorator('switchyardTls')) fastify.switchyardTls.reload()
+          // Without GATEWAY_CONFIG there is nothing to re-read: reloadFile refuses, as a SIGHUP in one process does nothing.
+          if (fastify.hasDecorator('switchyardConfig')) fastify.switchyardConfig.reloadFile().catch(() => {})
           break
         case 'switchyard:admin-request':
           answerAdmin(fastify, message.request).then((response) => {
