@@ -7,7 +7,8 @@
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client'
 import type { SharedHealthUpdate } from '../plugins/health/shared-state.js'
-import type { PoolStatus } from '../plugins/admin/status.js'
+import type { PoolStatus, RouteStatus } from '../plugins/admin/status.js'
+import type { ConfiguredRoute } from '../config/describe.js'
 import type { L4ListenerStatus } from '../lib/l4-status.js'
 
 /** Admin request forwarded to every worker's (not listening) admin instance. */
@@ -31,6 +32,12 @@ export interface WorkerReport {
   l4?: L4ListenerStatus[]
   /** The config version the worker runs and when it was loaded (the bundled app's reloader). */
   config?: { version: number, loadedAt: string }
+  /** The routes as configured (the bundled app's reloader). */
+  configuredRoutes?: ConfiguredRoute[]
+  /** The route table's per-route counters (`/status` `routes`). */
+  routes?: RouteStatus[]
+  /** The response cache's store, when a route caches. */
+  cache?: { store: string }
   metrics: Array<MetricObjectWithValues<MetricValue<string>>>
 }
 

@@ -7,9 +7,12 @@
  * hold when any worker has them (passive health is per worker); the reason
  * is the most recent one. The L4 listeners (`l4`) are matched by protocol
  * and address (the workers share each listener's socket) and their counters
- * summed, per listener and per target behind it. Framework-free.
+ * summed, per listener and per target behind it; routes (same prefix and
+ * pool) likewise. The top-level config version and configured routes are
+ * those of the worker that runs the newest config. Framework-free.
  */
-import type { PoolStatus, TargetStatus } from '../plugins/admin/status.js'
+import type { PoolStatus, RouteStatus, TargetStatus } from '../plugins/admin/status.js'
+import type { ConfiguredRoute } from '../config/describe.js'
 import type { SharedHealthState } from '../plugins/health/shared-state.js'
 import type { L4Counters, L4ListenerStatus, L4TargetStatus } from '../lib/l4-status.js'
 
@@ -25,14 +28,32 @@ export interface WorkerSummary {
 }
 
 export interface ClusterStatus {
+  /** The newest config version a worker runs, and when it was loaded (each worker's own is in `workers`). */
+  configVersion?: number
+  loadedAt?: string
+  /** The routes as configured, from the worker that runs the newest config. */
+  configuredRoutes?: ConfiguredRoute[]
   workers: WorkerSummary[]
   pools: PoolStatus[]
+  /** Per-route counters summed over the workers. */
+  routes?: RouteStatus[]
   /** The L4 listeners, summed over the workers (absent when no worker has any). */
   l4?: L4ListenerStatus[]
+  cache?: { store: string }
+}
+
+/** What `mergeStatus` reads of one worker's report. */
+export interface MergedReport {
+  pools: PoolStatus[]
+  l4?: L4ListenerStatus[] | undefined
+  config?: { version: number, loadedAt: string } | undefined
+  configuredRoutes?: ConfiguredRoute[] | undefined
+  routes?: RouteStatus[] | undefined
+  cache?: { store: string } | undefined
 }
 
 /** `health`: the primary's active-check state by pool, then target id (pools it checks only). */
-export function mergeStatus (reports: Array<{ pools: PoolStatus[], l4?: L4ListenerStatus[] | undefined }>, health: ReadonlyMap<string, ReadonlyMap<string, SharedHealthState>>, workers: WorkerSummary[]): ClusterStatus {
+export function mergeStatus (reports: MergedReport[], health: ReadonlyMap<string, ReadonlyMap<string, SharedHealthState>>, workers: WorkerSummary[]): ClusterStatus {
   const pools = new Map<string, PoolStatus>()
   const targetsByPool = new Map<string, Map<string, TargetStatus[]>>()
   for (const report of reports) {
@@ -60,7 +81,41 @@ export function mergeStatus (reports: Array<{ pools: PoolStatus[], l4?: L4Listen
     for (const [id, copies] of byId) pool.targets.push(mergeTarget(copies, health.get(name)?.get(id)))
   }
   const l4 = mergeL4(reports.flatMap((report) => report.l4 ?? []))
-  return { workers, pools: [...pools.values()], ...(l4.length > 0 ? { l4 } : {}) }
+  let newest: MergedReport | undefined
+  for (const report of reports) if (report.config !== undefined && (newest?.config === undefined || report.config.version > newest.config.version)) newest = report
+  const routed = reports.filter((report) => report.routes !== undefined)
+  const cache = reports.find((report) => report.cache !== undefined)?.cache
+  return {
+    ...(newest?.config !== undefined ? { configVersion: newest.config.version, loadedAt: newest.config.loadedAt } : {}),
+    ...(newest?.configuredRoutes !== undefined ? { configuredRoutes: newest.configuredRoutes } : {}),
+    workers,
+    pools: [...pools.values()],
+    ...(routed.length > 0 ? { routes: mergeRoutes(routed.flatMap((report) => report.routes ?? [])) } : {}),
+    ...(l4.length > 0 ? { l4 } : {}),
+    ...(cache !== undefined ? { cache } : {})
+  }
+}
+
+/** The workers' copies of each route (same prefix and pool) as one, counters summed, in first-seen order. */
+function mergeRoutes (copies: RouteStatus[]): RouteStatus[] {
+  const byRoute = new Map<string, RouteStatus>()
+  for (const copy of copies) {
+    const key = `${copy.prefix} ${copy.pool}`
+    const merged = byRoute.get(key)
+    if (merged === undefined) {
+      byRoute.set(key, { ...copy, responses: { ...copy.responses } })
+      continue
+    }
+    merged.requests += copy.requests
+    for (const [statusClass, count] of Object.entries(copy.responses)) merged.responses[statusClass] = (merged.responses[statusClass] ?? 0) + count
+    merged.rateLimited += copy.rateLimited
+    merged.cacheHits += copy.cacheHits
+    merged.cacheLookups += copy.cacheLookups
+  }
+  for (const route of byRoute.values()) {
+    route.cacheHitRatio = route.cacheLookups === 0 ? null : Math.round((route.cacheHits / route.cacheLookups) * 1000) / 1000
+  }
+  return [...byRoute.values()]
 }
 
 const L4_COUNTERS: ReadonlyArray<keyof L4Counters> = ['active', 'total', 'bytesIn', 'bytesOut', 'connectFailures']

@@ -24,7 +24,8 @@ import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
-import { describePools } from '../plugins/admin/status.js'
+import { describePools, describeRoutes, type RouteStatusSource } from '../plugins/admin/status.js'
+import { describeConfiguredRoutes } from '../config/describe.js'
 import { createMetricsRegistry } from '../plugins/admin/metrics.js'
 import type { Registry } from 'prom-client'
 import type { Env } from '../config/index.js'
@@ -107,13 +108,19 @@ export function createWorkerSide (channel: Channel<ToPrimary, ToWorker>): Cluste
           metrics().then(async (registry) => await registry.getMetricsAsJSON()).then((json) => {
             const listeners = fastify.switchyard.l4?.()
             const reloader = fastify.hasDecorator('switchyardConfig') ? fastify.switchyardConfig : undefined
+            const table = (fastify.switchyard as { routes?: { table: RouteStatusSource } }).routes?.table
+            const cache = fastify.switchyard.cache
             channel.send({
               type: 'switchyard:report',
               id: message.id,
               report: {
                 pools: describePools(pools).pools,
                 ...(listeners !== undefined ? { l4: listeners } : {}),
-                ...(reloader !== undefined ? { config: { version: reloader.version, loadedAt: reloader.loadedAt } } : {}),
+                ...(reloader !== undefined
+                  ? { config: { version: reloader.version, loadedAt: reloader.loadedAt }, configuredRoutes: describeConfiguredRoutes(reloader.current.config.routes) }
+                  : {}),
+                ...(table !== undefined ? { routes: describeRoutes(table) } : {}),
+                ...(cache !== undefined ? { cache: { store: cache.store.kind } } : {}),
                 metrics: json
               }
             })
