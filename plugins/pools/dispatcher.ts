@@ -14,7 +14,40 @@ import type { Dispatcher as UndiciDispatcher } from 'undici'
 export const Dispatcher = createRequire(import.meta.url)('undici/lib/dispatcher/dispatcher.js') as typeof UndiciDispatcher
 type Agent = UndiciDispatcher
 
-export class SwappableDispatcher extends Dispatcher {
+/**
+ * undici's Dispatcher with its `close`/`destroy` overloads (promise or
+ * callback, with or without an error) answered by two promise methods.
+ */
+export abstract class PromiseDispatcher extends Dispatcher {
+  /** Finish what runs, then close. */
+  protected abstract closeAll (): Promise<void>
+  /** End everything now; what runs hears `err`. */
+  protected abstract destroyAll (err: Error | null): Promise<void>
+
+  override close (): Promise<void>
+  override close (callback: () => void): void
+  override close (callback?: () => void): Promise<void> | undefined {
+    const closing = this.closeAll()
+    if (callback === undefined) return closing
+    closing.then(callback, callback)
+    return undefined
+  }
+
+  override destroy (): Promise<void>
+  override destroy (err: Error | null): Promise<void>
+  override destroy (callback: () => void): void
+  override destroy (err: Error | null, callback: () => void): void
+  override destroy (errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | undefined {
+    const err = typeof errOrCallback === 'function' ? null : errOrCallback ?? null
+    const done = typeof errOrCallback === 'function' ? errOrCallback : callback
+    const destroying = this.destroyAll(err)
+    if (done === undefined) return destroying
+    destroying.then(done, done)
+    return undefined
+  }
+}
+
+export class SwappableDispatcher extends PromiseDispatcher {
   private current: Agent
 
   constructor (agent: Agent) {
@@ -38,25 +71,11 @@ export class SwappableDispatcher extends Dispatcher {
     await previous.close()
   }
 
-  override close (): Promise<void>
-  override close (callback: () => void): void
-  override close (callback?: () => void): Promise<void> | undefined {
-    const closing = this.current.close()
-    if (callback === undefined) return closing
-    closing.then(callback, callback)
-    return undefined
+  protected override async closeAll (): Promise<void> {
+    await this.current.close()
   }
 
-  override destroy (): Promise<void>
-  override destroy (err: Error | null): Promise<void>
-  override destroy (callback: () => void): void
-  override destroy (err: Error | null, callback: () => void): void
-  override destroy (errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | undefined {
-    const err = typeof errOrCallback === 'function' ? null : errOrCallback ?? null
-    const done = typeof errOrCallback === 'function' ? errOrCallback : callback
-    const destroying = this.current.destroy(err)
-    if (done === undefined) return destroying
-    destroying.then(done, done)
-    return undefined
+  protected override async destroyAll (err: Error | null): Promise<void> {
+    await this.current.destroy(err)
   }
 }

@@ -13,7 +13,7 @@
  * JS for each header and the Buffers it makes of them. Framework-free.
  */
 import type { Dispatcher as UndiciDispatcher } from 'undici'
-import { Dispatcher } from '../dispatcher.js'
+import { PromiseDispatcher } from '../dispatcher.js'
 import { Http1Connection, TransportError, type ConnectionOwner, type Http1Handler, type Http1Request } from './connection.js'
 import { HTTPParser } from './parser.js'
 
@@ -32,7 +32,7 @@ const SWEEP_INTERVAL_MS = 250
 /** `true` when this Node exposes the native parser the transport needs. */
 export const http1TransportAvailable = HTTPParser !== undefined
 
-export class Http1Agent extends Dispatcher {
+export class Http1Agent extends PromiseDispatcher {
   private readonly options: Http1AgentOptions
   private readonly origins = new Map<string, OriginPool>()
   private readonly makeFallback: () => UndiciDispatcher
@@ -75,28 +75,14 @@ export class Http1Agent extends Dispatcher {
     return true
   }
 
-  override close (): Promise<void>
-  override close (callback: () => void): void
-  override close (callback?: () => void): Promise<void> | undefined {
+  protected override async closeAll (): Promise<void> {
     this.closed = true
-    const closing = Promise.all([...[...this.origins.values()].map(async (pool) => { await pool.close() }), this.fallback?.close()]).then(() => {})
-    if (callback === undefined) return closing
-    closing.then(callback, callback)
-    return undefined
+    await Promise.all([...[...this.origins.values()].map(async (pool) => { await pool.close() }), this.fallback?.close()])
   }
 
-  override destroy (): Promise<void>
-  override destroy (err: Error | null): Promise<void>
-  override destroy (callback: () => void): void
-  override destroy (err: Error | null, callback: () => void): void
-  override destroy (errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | undefined {
-    const err = typeof errOrCallback === 'function' ? null : errOrCallback ?? null
-    const done = typeof errOrCallback === 'function' ? errOrCallback : callback
+  protected override async destroyAll (err: Error | null): Promise<void> {
     this.closed = true
-    const destroying = Promise.all([...[...this.origins.values()].map(async (pool) => { await pool.destroy(err) }), this.fallback?.destroy(err)]).then(() => {})
-    if (done === undefined) return destroying
-    destroying.then(done, done)
-    return undefined
+    await Promise.all([...[...this.origins.values()].map(async (pool) => { await pool.destroy(err) }), this.fallback?.destroy(err)])
   }
 }
 
