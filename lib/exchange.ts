@@ -14,7 +14,7 @@
  * response filters, then write the head, so every response gets the same
  * treatment (security headers, compression, sticky cookie…).
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
@@ -200,8 +200,15 @@ export class Exchange {
     this.tried.add(this.target)
   }
 
-  /** Set (or, with `undefined`, remove) a header of the upstream request. */
+  /**
+   * Set (or, with `undefined`, remove) a header of the upstream request.
+   * Throws (Node's `ERR_INVALID_HTTP_TOKEN`/`ERR_INVALID_CHAR`) on a name that
+   * is no token or a value with CR, LF or NUL: the transport writes the head
+   * as given, and such a value would split the upstream request.
+   */
   setUpstreamHeader (name: string, value: string | undefined): void {
+    validateHeaderName(name)
+    if (value !== undefined) validateHeaderValue(name, value)
     if (this.upstreamHeaderOverrides === undefined) this.upstreamHeaderOverrides = []
     this.upstreamHeaderOverrides.push(name, value)
   }
