@@ -10,6 +10,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AggregatorRegistry } from 'prom-client'
 import { createTokenCheck } from '../plugins/admin/token.js'
+import { statusEtag } from '../plugins/admin/status.js'
 import type { SharedHealthState } from '../plugins/health/shared-state.js'
 import type { ForwardedAdminRequest, ForwardedAdminResponse, WorkerReport } from './ipc.js'
 import { mergeStatus, type WorkerSummary } from './status-merge.js'
@@ -37,10 +38,15 @@ export async function startClusterAdmin (options: ClusterAdminOptions): Promise<
     }
   })
   admin.get('/health', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
-  admin.get('/status', async () => {
+  admin.get('/status', async (request, reply) => {
     const collected = await options.collect()
     const reports = collected.flatMap(({ report }) => report === undefined ? [] : [report])
-    return mergeStatus(reports, options.health(), collected.map(({ worker }) => worker))
+    const body = JSON.stringify(mergeStatus(reports, options.health(), collected.map(({ worker }) => worker)))
+    // As in one process: the status page polls with If-None-Match.
+    const etag = statusEtag(body)
+    reply.header('etag', etag).header('cache-control', 'no-cache')
+    if (request.headers['if-none-match'] === etag) return await reply.code(304).send()
+    return await reply.type('application/json; charset=utf-8').send(body)
   })
   admin.get('/metrics', async (_request, reply) => {
     const collected = await options.collect()

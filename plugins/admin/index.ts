@@ -23,8 +23,8 @@ import fp from 'fastify-plugin'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { isLoopbackHost } from '../../lib/loopback.js'
-import { createHash, randomBytes } from 'node:crypto'
-import { describePools, describeRoutes, describeL4, type RouteStatusSource } from './status.js'
+import { randomBytes } from 'node:crypto'
+import { describePools, describeRoutes, describeL4, statusEtag, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
 import type { StatusDocument } from './page.js'
 import type { Registry } from 'prom-client'
@@ -106,7 +106,6 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     if (fastify.switchyard.cache !== undefined && doc.cache === undefined) doc.cache = { store: fastify.switchyard.cache.store.kind }
     return doc as unknown as StatusDocument
   }
-  const etagOf = (body: string): string => `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
 
   // Draining (the app is closing, e.g. on SIGTERM): in-flight requests finish, no new work wanted.
   let draining = false
@@ -117,7 +116,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
   })
   admin.get('/status', async (request, reply) => {
     const body = JSON.stringify(describe())
-    const etag = etagOf(body)
+    const etag = statusEtag(body)
     reply.header('etag', etag).header('cache-control', 'no-cache')
     if (request.headers['if-none-match'] === etag) return await reply.code(304).send()
     return await reply.type('application/json; charset=utf-8').send(body)
@@ -132,7 +131,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
-      .send(renderStatusPage(status, { nonce, etag: etagOf(JSON.stringify(status)) }))
+      .send(renderStatusPage(status, { nonce, etag: statusEtag(JSON.stringify(status)) }))
   })
   const metricAdders: Array<(registry: Registry) => void | Promise<void>> = []
   let made: Registry | undefined

@@ -3,6 +3,7 @@
  * appear here only — the admin listener is loopback and token-protected.
  * Also rendered as HTML by the status page (`page.ts`).
  */
+import { createHash } from 'node:crypto'
 import type { PoolRegistry, Target } from '../pools/index.js'
 import type { StickyCounters } from '../pools/pool.js'
 import type { L4ListenerStatus, L4StatusSource } from '../../lib/l4-status.js'
@@ -148,4 +149,9 @@ export function describeRoutes (table: RouteStatusSource): RouteStatus[] {
 /** The `l4` section of `/status`: every TCP/UDP listener with its per-target counters (absent without L4 listeners). */
 export function describeL4 (source: L4StatusSource | undefined): { l4?: L4ListenerStatus[] } {
   return source === undefined ? {} : { l4: source() }
+}
+
+/** The ETag of a `/status` body: polling with `If-None-Match` gets a 304 while nothing changed. */
+export function statusEtag (body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
 }

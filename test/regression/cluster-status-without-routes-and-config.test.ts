@@ -2,8 +2,10 @@
  * Regression: with 2 workers, the primary's `/status` had the pools and the
  * workers but none of what one process shows beside them: no `routes` (the
  * per-route counters), no top-level `configVersion`/`loadedAt`, no
- * `configuredRoutes`, no `cache`. Now the routes are summed over the workers
- * and the config fields are those of the worker running the newest config.
+ * `configuredRoutes`, no `cache`, no ETag (the status page polls with
+ * If-None-Match). Now the routes are summed over the workers, the config
+ * fields are those of the worker running the newest config, and an
+ * unchanged document answers 304.
  */
 import t from 'tap'
 import { startBackend } from '../helpers/backend.js'
@@ -30,7 +32,11 @@ t.test('/status of a cluster: routes summed over the workers, config version and
   t.same(statuses, Array(14).fill(200), '14 requests answered')
   t.same([...cluster.servedBy('/page-0'), ...cluster.servedBy('/page-1')].sort(), [...cluster.workerPids].sort(), 'both workers served')
 
-  const status = JSON.parse((await getOnce(`${cluster.adminUrl}/status`)).body.toString()) as ClusterStatus
+  const first = await getOnce(`${cluster.adminUrl}/status`)
+  const status = JSON.parse(first.body.toString()) as ClusterStatus
+  const etag = first.headers.etag
+  t.type(etag, 'string', 'an ETag, as one process gives, for the status page\'s polling')
+  t.equal((await getOnce(`${cluster.adminUrl}/status`, { 'if-none-match': String(etag) })).status, 304, 'unchanged: 304')
   t.equal(status.configVersion, 1, 'configVersion at the top, as in one process')
   t.type(status.loadedAt, 'string', 'loadedAt at the top')
   t.same(status.configuredRoutes?.map((route) => [route.path, route.pool, route.cache]), [['/api', 'app', true], ['/', 'app', false]], 'the configured routes')
