@@ -36,6 +36,8 @@ const RESET_FAILURES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ER
 /** Methods safe to replay on a reset (RFC 9110 §9.2.2), when they carry no body. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 const NO_TARGET_HEADERS = ['retry-after', String(NO_TARGET_RETRY_AFTER_SECONDS)]
+/** Response bytes a slow client may have waiting in the gateway before its upstream is paused. */
+export const RESPONSE_BUFFER_BYTES = 64 * 1024
 
 type ServerRequestVersion = Pick<IncomingMessage, 'httpVersionMajor' | 'httpVersionMinor'>
 
@@ -187,7 +189,10 @@ export class ProxyExchange extends Exchange implements DeadlineEntry, Dispatcher
     if (this.sink === undefined && !this.startClientResponse()) return false
     const sink = this.sink as Writable
     this.bytesSent += chunk.length
-    if (sink.write(chunk)) {
+    // Up to RESPONSE_BUFFER_BYTES wait for a slow client before the upstream is paused (as nginx's
+    // proxy buffers do): pausing and resuming the upstream socket for every response past the
+    // client socket's 16 KiB high-water mark cost 15 % of a 64 KB response's CPU.
+    if (sink.write(chunk) || (sink.writableLength ?? Infinity) < RESPONSE_BUFFER_BYTES) {
       upstream.idleDeadlines.add(this, Date.now())
       return true
     }
