@@ -173,18 +173,12 @@ export class Http1Connection {
 
   /** End the request `handler` is waiting for with `err`, and the connection with it. */
   abort (handler: Http1Handler, err: Error): void {
-    if (this.handler !== handler) return
-    this.handler = null
-    this.detachBody()
-    this.socket.destroy()
-    handler.onError(err)
+    if (this.handler === handler) this.fail(err)
   }
 
   /** End the connection now; a request in flight hears `err`. */
   destroy (err: Error): void {
-    const handler = this.handler
-    if (handler !== null) this.abort(handler, err)
-    else this.socket.destroy()
+    this.fail(err)
   }
 
   /** Close the connection (idle, expired, or the pool is closing). */
@@ -201,7 +195,7 @@ export class Http1Connection {
       if (bytes === 0) return
       sent += bytes
       if (length !== -1 && sent > length) {
-        this.failRequest(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
+        this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
         return
       }
       let flushed: boolean
@@ -221,14 +215,14 @@ export class Http1Connection {
     }
     const onEnd = (): void => {
       if (length !== -1 && sent !== length) {
-        this.failRequest(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
+        this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
         return
       }
       if (chunked) socket.write('0\r\n\r\n', 'latin1')
       this.bodyWritten = true
       this.detachBody()
     }
-    const onError = (err: Error): void => { this.failRequest(err) }
+    const onError = (err: Error): void => { this.fail(err) }
     body.on('data', onData)
     body.once('end', onEnd)
     body.once('error', onError)
@@ -249,12 +243,6 @@ export class Http1Connection {
     this.detachBodyListeners?.()
     this.detachBodyListeners = undefined
     if (!this.bodyWritten && !body.destroyed) body.destroy()
-  }
-
-  private failRequest (err: Error): void {
-    const handler = this.handler
-    if (handler !== null) this.abort(handler, err)
-    else this.socket.destroy()
   }
 
   private onConnected (): void {
