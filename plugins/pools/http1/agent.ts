@@ -14,7 +14,8 @@
  */
 import type { Dispatcher as UndiciDispatcher } from 'undici'
 import { PromiseDispatcher } from '../dispatcher.js'
-import { Http1Connection, TransportError, type ConnectionOwner, type Http1Handler, type Http1Request } from './connection.js'
+import { Http1Connection, type ConnectionOwner, type Http1Handler, type Http1Request } from './connection.js'
+import { TransportError } from './request-body.js'
 import { HTTPParser } from './parser.js'
 
 export interface Http1AgentOptions {

@@ -1,7 +1,7 @@
 /**
  * One keep-alive HTTP/1.1 connection to a target, carrying one request at a
  * time: the request head written as one string, the body streamed with
- * backpressure (as is, or chunked when it has no length), the response
+ * backpressure (`request-body.ts`: as is, or chunked when it has no length), the response
  * parsed by Node's native llhttp reading straight from the socket handle
  * (`parser.ts`), and handed to a handler with undici's dispatch-handler
  * shape (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`), so
@@ -15,6 +15,7 @@
 import { connect, type Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { HTTPParser, type NativeHttpParser, type NativeHttpParserClass } from './parser.js'
+import { TransportError, writeRequestBody } from './request-body.js'
 
 /** What the connection calls back (undici's legacy dispatch handler, headers as strings). */
 export interface Http1Handler {
@@ -44,14 +45,6 @@ export interface ConnectionOwner {
   release (connection: Http1Connection): void
   /** The connection is gone (closed, failed, not reusable). */
   remove (connection: Http1Connection): void
-}
-
-export class TransportError extends Error {
-  readonly code: string
-  constructor (code: string, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 /** Methods whose requests carry a body by definition: sent with `content-length: 0` when there is none (as undici does). */
@@ -187,51 +180,13 @@ export class Http1Connection {
   }
 
   private writeBody (body: Readable, chunked: boolean, length: number): void {
-    const socket = this.socket
-    let sent = 0
-    const onDrain = (): void => { body.resume() }
-    const onData = (chunk: Buffer | string): void => {
-      const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
-      if (bytes === 0) return
-      sent += bytes
-      if (length !== -1 && sent > length) {
-        this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
-        return
+    this.detachBodyListeners = writeRequestBody(this.socket, body, chunked, length, {
+      failed: (err) => { this.fail(err) },
+      finished: () => {
+        this.bodyWritten = true
+        this.detachBody()
       }
-      let flushed: boolean
-      if (chunked) {
-        socket.cork()
-        socket.write(`${bytes.toString(16)}\r\n`, 'latin1')
-        socket.write(chunk)
-        flushed = socket.write('\r\n', 'latin1')
-        socket.uncork()
-      } else {
-        flushed = socket.write(chunk)
-      }
-      if (!flushed) {
-        body.pause()
-        socket.once('drain', onDrain)
-      }
-    }
-    const onEnd = (): void => {
-      if (length !== -1 && sent !== length) {
-        this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'Request body length does not match content-length header'))
-        return
-      }
-      if (chunked) socket.write('0\r\n\r\n', 'latin1')
-      this.bodyWritten = true
-      this.detachBody()
-    }
-    const onError = (err: Error): void => { this.fail(err) }
-    body.on('data', onData)
-    body.once('end', onEnd)
-    body.once('error', onError)
-    this.detachBodyListeners = () => {
-      body.off('data', onData)
-      body.off('end', onEnd)
-      body.off('error', onError)
-      socket.off('drain', onDrain)
-    }
+    })
   }
 
   private detachBodyListeners: (() => void) | undefined = undefined
