@@ -3,10 +3,12 @@
  * an `Http1Agent` closed at teardown, a handler that records what a caller of
  * `dispatch` sees (heads, body bytes, completion, error), and real targets on
  * 127.0.0.1 port 0 that count their TCP connections: a node:http server, and a
- * raw node:net server that answers with hand-written bytes.
+ * raw node:net server that answers with hand-written bytes; and a port where
+ * a connect hangs.
  */
+import { spawn } from 'node:child_process'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { Http1Agent, type Http1AgentOptions } from '../../plugins/pools/http1/agent.js'
@@ -236,4 +238,34 @@ export async function settlesWithin (promise: Promise<unknown>, ms: number): Pro
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * A port on 127.0.0.1 where a connect hangs: a child process listens with a
+ * backlog of one and then blocks its event loop, so it never accepts; two
+ * connections made here fill its accept queue, and the kernel drops the SYN
+ * of every later connect (it is retried, unanswered, for minutes).
+ */
+export async function unansweredPort (t: Teardown): Promise<number> {
+  const script = 'const s = require("net").createServer(); s.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {' +
+    ' process.stdout.write(s.address().port + "\\n"); setTimeout(() => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0) }, 20) })'
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (data: Buffer) => { resolve(Number(data.toString().trim())) })
+    child.once('exit', (code) => { reject(new Error(`the listener exited (${String(code)})`)) })
+  })
+  await sleep(100)
+  for (let filled = 0; filled < 4;) {
+    const socket = connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    t.teardown(() => { socket.destroy() })
+    const connected = await new Promise<boolean>((resolve) => {
+      socket.once('connect', () => { resolve(true) })
+      setTimeout(() => { resolve(false) }, 300)
+    })
+    if (!connected) return port
+    filled++
+  }
+  throw new Error('connects to the blocked listener kept succeeding')
 }
