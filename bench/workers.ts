@@ -11,7 +11,18 @@
  * medians reported. The CPU the proxy used is read from /proc/PID/stat of
  * the primary and each worker, so "req/s per proxy core" is requests per
  * second of proxy CPU time (1e6 / CPU µs per request): the figure that must
- * stay within 10 % of one worker's. `node --import tsx bench/workers.ts`.
+ * stay within 10 % of one worker's. It is given two ways: the ratio of the
+ * medians, and the median of each round's ratio (the two cases of one round
+ * ran minutes apart at most, so a machine whose load drifts moves both).
+ *
+ * The backends (BENCH_BACKENDS) are by default raw node:net servers writing
+ * prepared responses (~9 µs of CPU per request): with node:http backends
+ * (`node`, ~21 µs) the one backend process on CPU 0 is what limits the
+ * 2-worker case, so neither worker is kept busy and each pays an idle
+ * wake-up per read. nginx shows the same: with node:http backends its CPU
+ * per request rose from 18 to 28-58 µs. The nginx cases (master +
+ * worker_processes, `reuseport`) measure how far this machine lets any
+ * event-driven proxy's per-core rate hold. `node --import tsx bench/workers.ts`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
@@ -25,14 +36,18 @@ const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 
-interface Case { name: string, workers: number, cpus: string, rateLimit: boolean }
+interface Case { name: string, workers: number, cpus: string, rateLimit: boolean, nginx?: boolean }
 const ALL_CASES: Case[] = [
   { name: '1 worker', workers: 1, cpus: '1', rateLimit: false },
   { name: '2 workers', workers: 2, cpus: '0,1', rateLimit: false },
   // Same CPU as the 1-worker case: what the cluster itself costs per request, apart from where it runs.
   { name: '2 workers, both on CPU 1', workers: 2, cpus: '1', rateLimit: false },
   { name: '1 worker + rate limit (local store)', workers: 1, cpus: '1', rateLimit: true },
-  { name: '2 workers + rate limit (counted in the primary)', workers: 2, cpus: '0,1', rateLimit: true }
+  { name: '2 workers + rate limit (counted in the primary)', workers: 2, cpus: '0,1', rateLimit: true },
+  // nginx the same way (master + worker_processes, `reuseport`, upstream keep-alive): how far the
+  // machine itself lets an event-driven proxy's per-core rate hold when one worker shares wrk's CPU.
+  { name: 'nginx, 1 worker', workers: 1, cpus: '1', rateLimit: false, nginx: true },
+  { name: 'nginx, 2 workers', workers: 2, cpus: '0,1', rateLimit: false, nginx: true }
 ]
 /** BENCH_CASES: comma-separated case numbers (1-based) to run; default all. */
 const CASES = process.env.BENCH_CASES === undefined ? ALL_CASES : process.env.BENCH_CASES.split(',').map((n) => ALL_CASES[Number(n) - 1] as Case)
@@ -50,7 +65,30 @@ function processTree (pid: number): number[] {
   }
 }
 
+async function startNginx (c: Case, port: number): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-nginx-'))
+  writeFileSync(join(dir, 'nginx.conf'), [
+    `daemon off; master_process on; worker_processes ${c.workers};`,
+    `pid ${join(dir, 'nginx.pid')}; error_log stderr error;`,
+    'events { worker_connections 8192; }',
+    'http {',
+    '  access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `  ${name}_temp_path ${join(dir, name)};`),
+    `  upstream bench { ${targets.map((t) => `server ${new URL(t).host};`).join(' ')} keepalive 64; }`,
+    `  server { listen 127.0.0.1:${port} reuseport; location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+    '}'
+  ].join('\n'))
+  const child = spawn('taskset', ['-c', c.cpus, 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'], detached: true })
+  const deadline = Date.now() + 20_000
+  while (!(await fetch(`http://127.0.0.1:${port}/1k`).then((r) => r.ok, () => false)) || processTree(child.pid as number).length < c.workers + 1) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${c.name} did not start`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { child, port }
+}
+
 async function startApp (c: Case, configPath: string, port: number): Promise<Running> {
+  if (c.nginx === true) return await startNginx(c, port)
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -62,7 +100,7 @@ async function startApp (c: Case, configPath: string, port: number): Promise<Run
     GATEWAY_WORKERS: String(c.workers),
     ...(c.rateLimit ? { GATEWAY_RATE_LIMIT_MAX: '1000000000' } : {})
   }
-  const child = spawn('taskset', ['-c', c.cpus, process.execPath, '--import', 'tsx', APP], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn('taskset', ['-c', c.cpus, process.execPath, '--import', 'tsx', APP], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true })
   const deadline = Date.now() + 60_000
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${port}/1k`).then((r) => r.ok, () => false)
@@ -103,7 +141,9 @@ function measure (running: Running): Sample {
   return { rps, p99, cpuPerReq: requests > 0 ? total / requests : 0, primaryCpuPerReq: pids.length > 1 && requests > 0 ? (spent[0] as number) / requests : 0 }
 }
 
-const backends = await startServer('backends', ['3'], 0)
+/** BENCH_BACKENDS: `canned` (default: raw node:net, ~4 µs/req) or `node` (node:http, ~20 µs/req), on CPU 0 with wrk. */
+const BACKENDS = process.env.BENCH_BACKENDS ?? 'canned'
+const backends = await startServer(BACKENDS === 'node' ? 'backends' : 'canned-backends', ['3'], 0)
 const targets = (backends.info.ports as number[]).map((p) => `http://127.0.0.1:${p}`)
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-workers-'))
 const configPath = join(dir, 'config.json')
@@ -120,7 +160,8 @@ try {
         samples.set(c.name, [...(samples.get(c.name) ?? []), sample])
         process.stderr.write(`round ${round + 1} ${c.name}: ${sample.rps} req/s, p99 ${sample.p99} ms, ${Math.round(sample.cpuPerReq)} µs CPU/req (primary ${sample.primaryCpuPerReq.toFixed(1)})\n`)
       } finally {
-        running.child.kill('SIGKILL')
+        // The whole process group: nginx's workers outlive a SIGKILLed master.
+        process.kill(-(running.child.pid as number), 'SIGKILL')
         await new Promise((resolve) => setTimeout(resolve, 500))
       }
     }
@@ -134,12 +175,21 @@ const summary = (name: string): Sample => {
   return { rps: median(list.map((s) => s.rps)), p99: median(list.map((s) => s.p99)), cpuPerReq: median(list.map((s) => s.cpuPerReq)), primaryCpuPerReq: median(list.map((s) => s.primaryCpuPerReq)) }
 }
 const one = summary('1 worker')
-console.log(`\n${ROUNDS} interleaved rounds of ${DURATION} s, wrk -t1 -c${CONNECTIONS} on CPU 0 with the backends; medians. 1 KB responses.`)
-console.log('| case | req/s | p99 ms | proxy CPU µs/req (primary) | req/s per proxy core | per core vs 1 worker |')
-console.log('| --- | --: | --: | --: | --: | --: |')
+const oneNginx = summary('nginx, 1 worker')
+console.log(`\n${ROUNDS} interleaved rounds of ${DURATION} s, wrk -t1 -c${CONNECTIONS} on CPU 0 with the ${BACKENDS} backends; medians. 1 KB responses.`)
+/** Per core against one worker's in the same round (the machine's load drifts between rounds), median over rounds. */
+const pairedRatio = (name: string, baseName: string): string => {
+  const list = samples.get(name) ?? []
+  const baseList = samples.get(baseName) ?? []
+  const ratios = list.flatMap((s, i) => { const b = baseList[i]; return b === undefined || s.cpuPerReq === 0 ? [] : [b.cpuPerReq / s.cpuPerReq] })
+  return ratios.length === 0 ? 'n/a' : median(ratios).toFixed(2)
+}
+console.log('| case | req/s | p99 ms | proxy CPU µs/req (primary) | req/s per proxy core | per core vs 1 worker (of medians) | same-round, median |')
+console.log('| --- | --: | --: | --: | --: | --: | --: |')
 for (const c of CASES) {
   const s = summary(c.name)
   const perCore = s.cpuPerReq > 0 ? Math.round(1e6 / s.cpuPerReq) : 0
-  const onePerCore = one.cpuPerReq > 0 ? 1e6 / one.cpuPerReq : 0
-  console.log(`| ${c.name} | ${s.rps} | ${s.p99} | ${s.cpuPerReq.toFixed(1)}${c.workers > 1 ? ` (${s.primaryCpuPerReq.toFixed(1)})` : ''} | ${perCore} | ${onePerCore > 0 ? (perCore / onePerCore).toFixed(2) : 'n/a'} |`)
+  const base = c.nginx === true ? oneNginx : one
+  const onePerCore = base.cpuPerReq > 0 ? 1e6 / base.cpuPerReq : 0
+  console.log(`| ${c.name} | ${s.rps} | ${s.p99} | ${s.cpuPerReq.toFixed(1)}${c.workers > 1 ? ` (${s.primaryCpuPerReq.toFixed(1)})` : ''} | ${perCore} | ${onePerCore > 0 ? (perCore / onePerCore).toFixed(2) : 'n/a'} | ${pairedRatio(c.name, c.nginx === true ? 'nginx, 1 worker' : '1 worker')} |`)
 }
