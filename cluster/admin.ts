@@ -10,7 +10,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AggregatorRegistry } from 'prom-client'
 import { createTokenCheck } from '../plugins/admin/token.js'
-import { statusEtag } from '../plugins/admin/status.js'
+import { sendStatus } from '../plugins/admin/status.js'
 import type { SharedHealthState } from '../plugins/health/shared-state.js'
 import type { ForwardedAdminRequest, ForwardedAdminResponse, WorkerReport } from './ipc.js'
 import { mergeStatus, type WorkerSummary } from './status-merge.js'
@@ -41,12 +41,8 @@ export async function startClusterAdmin (options: ClusterAdminOptions): Promise<
   admin.get('/status', async (request, reply) => {
     const collected = await options.collect()
     const reports = collected.flatMap(({ report }) => report === undefined ? [] : [report])
-    const body = JSON.stringify(mergeStatus(reports, options.health(), collected.map(({ worker }) => worker)))
-    // As in one process: the status page polls with If-None-Match.
-    const etag = statusEtag(body)
-    reply.header('etag', etag).header('cache-control', 'no-cache')
-    if (request.headers['if-none-match'] === etag) return await reply.code(304).send()
-    return await reply.type('application/json; charset=utf-8').send(body)
+    // As in one process: with an ETag, as the status page polls with If-None-Match.
+    return await sendStatus(request, reply, JSON.stringify(mergeStatus(reports, options.health(), collected.map(({ worker }) => worker))))
   })
   admin.get('/metrics', async (_request, reply) => {
     const collected = await options.collect()

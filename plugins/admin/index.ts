@@ -24,7 +24,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync }
 import { ConfigError, refuseUnknownOptions } from '../../lib/validate.js'
 import { isLoopbackHost } from '../../lib/loopback.js'
 import { randomBytes } from 'node:crypto'
-import { describePools, describeRoutes, describeL4, statusEtag, type RouteStatusSource } from './status.js'
+import { describePools, describeRoutes, describeL4, sendStatus, statusEtag, type RouteStatusSource } from './status.js'
 import { createTokenCheck } from './token.js'
 import type { StatusDocument } from './page.js'
 import type { Registry } from 'prom-client'
@@ -114,13 +114,7 @@ const adminPlugin: FastifyPluginAsync<AdminOptions> = async (fastify, options) =
     if (draining) return await reply.code(503).send({ status: 'draining', uptimeSeconds: Math.round(process.uptime()) })
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) }
   })
-  admin.get('/status', async (request, reply) => {
-    const body = JSON.stringify(describe())
-    const etag = statusEtag(body)
-    reply.header('etag', etag).header('cache-control', 'no-cache')
-    if (request.headers['if-none-match'] === etag) return await reply.code(304).send()
-    return await reply.type('application/json; charset=utf-8').send(body)
-  })
+  admin.get('/status', async (request, reply) => await sendStatus(request, reply, JSON.stringify(describe())))
   admin.get('/', async (_request, reply) => {
     const { renderStatusPage, statusPageCsp } = await import('./page.js')
     const status = describe()

@@ -4,6 +4,8 @@
  * Also rendered as HTML by the status page (`page.ts`).
  */
 import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ifNoneMatchHits } from '../../lib/entity-tag.js'
 import type { PoolRegistry, Target } from '../pools/index.js'
 import type { StickyCounters } from '../pools/pool.js'
 import type { L4ListenerStatus, L4StatusSource } from '../../lib/l4-status.js'
@@ -154,4 +156,13 @@ export function describeL4 (source: L4StatusSource | undefined): { l4?: L4Listen
 /** The ETag of a `/status` body: polling with `If-None-Match` gets a 304 while nothing changed. */
 export function statusEtag (body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
+}
+
+/** Answer `/status` with `body` (JSON) and its ETag, or 304 to a poll that already has it; both admin listeners (one process, cluster primary). */
+export async function sendStatus (request: FastifyRequest, reply: FastifyReply, body: string): Promise<FastifyReply> {
+  const etag = statusEtag(body)
+  reply.header('etag', etag).header('cache-control', 'no-cache')
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch !== undefined && ifNoneMatchHits(ifNoneMatch, etag)) return await reply.code(304).send()
+  return await reply.type('application/json; charset=utf-8').send(body)
 }

@@ -16,6 +16,7 @@ import {
   deltaSeconds, parseAge, parseCacheControl, parseHttpDate, parseSurrogateControl, parseTargetedField, type Directives
 } from './fields.js'
 import { parseVary } from './key.js'
+import { ifNoneMatchHits, weaklyEqual } from '../../lib/entity-tag.js'
 
 export { parseCacheControl, type Directives } from './fields.js'
 
@@ -241,7 +242,7 @@ export function revalidationHeaders (entry: CachedResponse): Record<string, stri
 /** Whether a 304's validators select `entry` for update (RFC 9111 §4.3.4). */
 export function selectsForUpdate (entry: CachedResponse, headers: Record<string, string | string[] | number | undefined>): boolean {
   const etag = typeof headers.etag === 'string' ? headers.etag : undefined
-  if (etag !== undefined) return entry.etag !== undefined && stripWeak(entry.etag) === stripWeak(etag)
+  if (etag !== undefined) return entry.etag !== undefined && weaklyEqual(entry.etag, etag)
   const lm = typeof headers['last-modified'] === 'string' ? headers['last-modified'] : undefined
   if (lm !== undefined) return entry.lastModified === lm
   return true
@@ -264,23 +265,11 @@ export function refreshWith304 (entry: CachedResponse, request: RequestFacts, he
   return { ...assessed.response, body: entry.body }
 }
 
-function stripWeak (etag: string): string {
-  return etag.startsWith('W/') ? etag.slice(2) : etag
-}
-
 /** RFC 9110 §13.1.2/§13.1.3: does a client's conditional GET/HEAD match this stored response? */
 export function conditionalMatches (entry: CachedResponse, headers: IncomingHttpHeaders): boolean {
   if (entry.status !== 200) return false
   const inm = headers['if-none-match']
-  if (inm !== undefined) {
-    if (entry.etag === undefined) return inm.trim() === '*'
-    const own = stripWeak(entry.etag)
-    for (const tag of inm.split(',')) {
-      const t = tag.trim()
-      if (t === '*' || stripWeak(t) === own) return true
-    }
-    return false
-  }
+  if (inm !== undefined) return ifNoneMatchHits(inm, entry.etag)
   // RFC 9110 §13.1.3: an If-Modified-Since that is not a valid HTTP-date is ignored (`Date.parse` would read "-3000" as the year 3000).
   const since = parseHttpDate(headers['if-modified-since'])
   if (since === undefined) return false

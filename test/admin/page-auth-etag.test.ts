@@ -2,7 +2,7 @@
  * Admin access for people and scripts: the token as Bearer (any case of the
  * scheme) or as the HTTP Basic password, a Basic challenge on the page only;
  * the page reads without JavaScript; `/status` has an ETag and answers 304
- * while nothing changed; a browser request from another site cannot drain.
+ * while nothing changed (to an If-None-Match list too); a browser request from another site cannot drain.
  */
 import t from 'tap'
 import { startBackends } from '../helpers/backend.js'
@@ -53,6 +53,9 @@ t.test('/status: ETag and 304 while nothing changed', async (t) => {
   const again = await fetch(`${admin}/status`, { headers: { 'if-none-match': etag } })
   t.equal(again.status, 304, 'unchanged: 304')
   t.equal(await again.text(), '', 'with no body')
+  const listed = await fetch(`${admin}/status`, { headers: { 'if-none-match': `"something-else", W/${etag}` } })
+  t.equal(listed.status, 304, 'a list that names it, weakly: 304 too (RFC 9110 §13.1.2)')
+  await listed.text()
   await (await fetch(`${gw.url}/x`)).text()
   const changed = await fetch(`${admin}/status`, { headers: { 'if-none-match': etag } })
   t.equal(changed.status, 200, 'after traffic the document changed')
