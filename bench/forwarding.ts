@@ -18,12 +18,9 @@
  *                                    BENCH_ONLY=bare,lean,switchyard for a quick A/B of those;
  *                                    BENCH_AGED=1: measured after one full GC in each server)
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createConnection, createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { cpuMicros, median, ratio, startServer, type RunningServer } from './lib.js'
+import { spawnSync } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
+import { cpuMicros, median, ratio, startNginxProxy, startServer, type RunningServer } from './lib.js'
 
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -80,36 +77,6 @@ async function freePort (): Promise<number> {
   return port
 }
 
-/** nginx as an HTTP reverse proxy to `target`, one process pinned on CPU 1 (its own pid is the CPU read). */
-async function startNginx (target: string): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-nginx-'))
-  const port = await freePort()
-  writeFileSync(join(dir, 'nginx.conf'), [
-    'daemon off; master_process off; worker_processes 1;',
-    `pid ${join(dir, 'nginx.pid')}; error_log stderr error;`,
-    'events { worker_connections 8192; }',
-    'http {',
-    '  access_log off;',
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `  ${name}_temp_path ${join(dir, name)};`),
-    `  upstream bench { server ${new URL(target).host}; keepalive 64; }`,
-    `  server { listen 127.0.0.1:${port}; location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
-    '}'
-  ].join('\n'))
-  const argv = ['nginx', '-c', join(dir, 'nginx.conf'), '-p', dir]
-  const [cmd, ...args] = HAS_TASKSET ? ['taskset', '-c', '1', ...argv] : argv
-  const child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', 'inherit'] })
-  for (let attempt = 0; ; attempt++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = createConnection(port, '127.0.0.1', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => { resolve(false) })
-    })
-    if (up) break
-    if (attempt === 100 || child.exitCode !== null) throw new Error('nginx did not start')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return { info: { port }, child, stop: () => { child.kill('SIGTERM') } }
-}
-
 const backends = await startServer('backends', ['1'], 0)
 const target = `http://127.0.0.1:${(backends.info.ports as number[])[0] as number}`
 const config = (extra: Record<string, unknown> = {}): string => JSON.stringify({ pools: { bench: { targets: [target] } }, routes: [{ path: '/', pool: 'bench', ...extra }] })
@@ -119,7 +86,7 @@ const record = (key: string, sample: Sample): void => { samples.set(key, [...(sa
 try {
   servers.bare = await startServer('bare-proxy', [target], 1)
   servers.pipe = await startServer('pipe-proxy', [target], 1)
-  if (HAS_NGINX) servers.nginx = await startNginx(target)
+  if (HAS_NGINX) servers.nginx = await startNginxProxy([target], await freePort(), { cpus: '1' })
   servers.lean = await startServer('lean-dispatch', [target], 1)
   servers.switchyard = await startServer('switchyard', [config()], 1)
   if (BASE_DIST !== undefined) servers.base = await startServer('switchyard', [config(), JSON.stringify({ BENCH_DIST: BASE_DIST })], 1)

@@ -1,9 +1,12 @@
 /**
  * Benchmark helpers: child processes for servers (optionally pinned to a CPU
- * with taskset) and autocannon runs, bounded in time.
+ * with taskset), nginx as the reference proxy, and autocannon runs, bounded
+ * in time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
@@ -39,6 +42,54 @@ export async function startServer (kind: string, args: string[] = [], cpu?: numb
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${kind} exited with ${String(code)}`)) })
   })
   return { info, child, stop: () => { child.kill('SIGKILL') } }
+}
+
+/** The pids of `pid` and its children (cluster workers, nginx workers). */
+export function processTree (pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number)
+    return [pid, ...children]
+  } catch {
+    return [pid]
+  }
+}
+
+/**
+ * nginx as an HTTP reverse proxy to `targets` (one upstream, keep-alive) on
+ * 127.0.0.1:`port`, pinned to `cpus`. One worker is one process
+ * (`master_process off`: its own pid is the CPU to read); more are a master
+ * and `workers` processes sharing the port by `reuseport`. It runs in a
+ * process group of its own, which `stop()` ends whole: nginx's workers
+ * outlive a SIGKILLed master and keep the port. Ready once it answers `/1k`.
+ */
+export async function startNginxProxy (targets: string[], port: number, options: { workers?: number, cpus?: string } = {}): Promise<RunningServer> {
+  const workers = options.workers ?? 1
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-nginx-'))
+  writeFileSync(join(dir, 'nginx.conf'), [
+    `daemon off; master_process ${workers > 1 ? 'on' : 'off'}; worker_processes ${workers};`,
+    `pid ${join(dir, 'nginx.pid')}; error_log stderr error;`,
+    'events { worker_connections 8192; }',
+    'http {',
+    '  access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `  ${name}_temp_path ${join(dir, name)};`),
+    `  upstream bench { ${targets.map((target) => `server ${new URL(target).host};`).join(' ')} keepalive 64; }`,
+    `  server { listen 127.0.0.1:${port}${workers > 1 ? ' reuseport' : ''}; location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+    '}'
+  ].join('\n'))
+  const argv = ['nginx', '-c', join(dir, 'nginx.conf'), '-p', dir]
+  const [cmd, ...args] = HAS_TASKSET && options.cpus !== undefined ? ['taskset', '-c', options.cpus, ...argv] : argv
+  const child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true })
+  const stop = (): void => { try { process.kill(-(child.pid as number), 'SIGKILL') } catch {} }
+  const deadline = Date.now() + 20_000
+  while (!(await fetch(`http://127.0.0.1:${port}/1k`).then(async (res) => { await res.arrayBuffer(); return res.ok }, () => false)) ||
+    processTree(child.pid as number).length < (workers > 1 ? workers + 1 : 1)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      stop()
+      throw new Error('nginx did not start')
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { info: { port }, child, stop }
 }
 
 export interface LoadResult {

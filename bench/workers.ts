@@ -20,16 +20,16 @@
  * (`node`, ~21 µs) the one backend process on CPU 0 is what limits the
  * 2-worker case, so neither worker is kept busy and each pays an idle
  * wake-up per read. nginx shows the same: with node:http backends its CPU
- * per request rose from 18 to 28-58 µs. The nginx cases (master +
- * worker_processes, `reuseport`) measure how far this machine lets any
+ * per request rose from 18 to 28-58 µs. The nginx cases (bench/lib.ts
+ * startNginxProxy) measure how far this machine lets any
  * event-driven proxy's per-core rate hold. `node --import tsx bench/workers.ts`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuMicros, median, startServer } from './lib.js'
+import { cpuMicros, median, processTree, startNginxProxy, startServer } from './lib.js'
 
 const APP = fileURLToPath(new URL('../app.ts', import.meta.url))
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5)
@@ -44,8 +44,8 @@ const ALL_CASES: Case[] = [
   { name: '2 workers, both on CPU 1', workers: 2, cpus: '1', rateLimit: false },
   { name: '1 worker + rate limit (local store)', workers: 1, cpus: '1', rateLimit: true },
   { name: '2 workers + rate limit (counted in the primary)', workers: 2, cpus: '0,1', rateLimit: true },
-  // nginx the same way (master + worker_processes, `reuseport`, upstream keep-alive): how far the
-  // machine itself lets an event-driven proxy's per-core rate hold when one worker shares wrk's CPU.
+  // nginx the same way (one process; a master and 2 workers sharing the port by `reuseport`; upstream
+  // keep-alive): how far the machine lets an event-driven proxy's per-core rate hold when one worker shares wrk's CPU.
   { name: 'nginx, 1 worker', workers: 1, cpus: '1', rateLimit: false, nginx: true },
   { name: 'nginx, 2 workers', workers: 2, cpus: '0,1', rateLimit: false, nginx: true }
 ]
@@ -55,40 +55,8 @@ const CASES = process.env.BENCH_CASES === undefined ? ALL_CASES : process.env.BE
 interface Running { child: ChildProcess, port: number }
 interface Sample { rps: number, p99: number, cpuPerReq: number, primaryCpuPerReq: number }
 
-/** The pids of `pid` and its children (cluster workers). */
-function processTree (pid: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number)
-    return [pid, ...children]
-  } catch {
-    return [pid]
-  }
-}
-
-async function startNginx (c: Case, port: number): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-nginx-'))
-  writeFileSync(join(dir, 'nginx.conf'), [
-    `daemon off; master_process on; worker_processes ${c.workers};`,
-    `pid ${join(dir, 'nginx.pid')}; error_log stderr error;`,
-    'events { worker_connections 8192; }',
-    'http {',
-    '  access_log off;',
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `  ${name}_temp_path ${join(dir, name)};`),
-    `  upstream bench { ${targets.map((t) => `server ${new URL(t).host};`).join(' ')} keepalive 64; }`,
-    `  server { listen 127.0.0.1:${port} reuseport; location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
-    '}'
-  ].join('\n'))
-  const child = spawn('taskset', ['-c', c.cpus, 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'], detached: true })
-  const deadline = Date.now() + 20_000
-  while (!(await fetch(`http://127.0.0.1:${port}/1k`).then((r) => r.ok, () => false)) || processTree(child.pid as number).length < c.workers + 1) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${c.name} did not start`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return { child, port }
-}
-
 async function startApp (c: Case, configPath: string, port: number): Promise<Running> {
-  if (c.nginx === true) return await startNginx(c, port)
+  if (c.nginx === true) return { child: (await startNginxProxy(targets, port, { workers: c.workers, cpus: c.cpus })).child, port }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
