@@ -79,7 +79,8 @@ if (kind === 'backends') {
       socket.on('data', (chunk: Buffer) => {
         pending += chunk.toString('latin1')
         for (let end = pending.indexOf('\r\n\r\n'); end !== -1; end = pending.indexOf('\r\n\r\n')) {
-          const target = pending.slice(pending.indexOf(' ') + 1, pending.indexOf(' ', pending.indexOf(' ') + 1)).split('?')[0] as string
+          // The request line is `METHOD TARGET HTTP/1.1`.
+          const target = pending.slice(0, pending.indexOf('\r\n')).split(' ')[1]?.split('?')[0] ?? ''
           socket.write(canned.get(target) ?? fallback)
           pending = pending.slice(end + 4)
         }

@@ -209,15 +209,6 @@ export async function rawTarget (t: Teardown, onRequest: (socket: Socket, head: 
   return target
 }
 
-/** A port on 127.0.0.1 that was bound and closed again: nothing listens there. */
-export async function closedPort (): Promise<number> {
-  const server = createNetServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => { resolve() }))
-  return port
-}
-
 /** Resolves after `ms`. */
 export async function sleep (ms: number): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, ms))

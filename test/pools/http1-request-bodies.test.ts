@@ -10,7 +10,8 @@
 import t from 'tap'
 import { Readable } from 'node:stream'
 import type { IncomingMessage } from 'node:http'
-import { closedPort, httpTarget, newAgent, rawTarget, send, sleep } from '../helpers/http1.js'
+import { httpTarget, newAgent, rawTarget, send, sleep } from '../helpers/http1.js'
+import { deadTcpPort } from '../helpers/l4.js'
 
 interface Received { method: string, headers: IncomingMessage['headers'], body: Buffer }
 
@@ -137,7 +138,7 @@ for (const [what, body, length] of [['Buffer', Buffer.from('twelve bytes'), '6']
 }
 
 t.test('a Readable body is not read before the connection is up', async (t) => {
-  const port = await closedPort()
+  const port = await deadTcpPort()
   const agent = newAgent(t)
   let reads = 0
   const body = new Readable({ read () { reads++; this.push(null) } })

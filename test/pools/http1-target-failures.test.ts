@@ -5,7 +5,8 @@
  * `ECONNREFUSED`; never onComplete, and the next request is answered.
  */
 import t from 'tap'
-import { closedPort, newAgent, rawTarget, send } from '../helpers/http1.js'
+import { newAgent, rawTarget, send } from '../helpers/http1.js'
+import { deadTcpPort } from '../helpers/l4.js'
 
 const cutShort: Array<{ name: string, bytes: string }> = [
   { name: 'before any response byte', bytes: '' },
@@ -50,7 +51,7 @@ t.test('the target resets the connection mid-body', async (t) => {
 })
 
 t.test('a refused connection is ECONNREFUSED', async (t) => {
-  const port = await closedPort()
+  const port = await deadTcpPort()
   const agent = newAgent(t)
   const seen = send(agent, `http://127.0.0.1:${port}`)
   await seen.done
@@ -59,7 +60,7 @@ t.test('a refused connection is ECONNREFUSED', async (t) => {
 })
 
 t.test('requests queued behind a refused connection each hear the refusal', async (t) => {
-  const port = await closedPort()
+  const port = await deadTcpPort()
   const agent = newAgent(t, { connections: 1 })
   const requests = Array.from({ length: 3 }, () => send(agent, `http://127.0.0.1:${port}`))
   await Promise.all(requests.map(async (r) => { await r.done }))
