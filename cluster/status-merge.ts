@@ -11,7 +11,7 @@
  * pool) likewise. The top-level config version and configured routes are
  * those of the worker that runs the newest config. Framework-free.
  */
-import type { PoolStatus, RouteStatus, TargetStatus } from '../plugins/admin/status.js'
+import { cacheHitRatio, type PoolStatus, type RouteStatus, type TargetStatus } from '../plugins/admin/status.js'
 import type { ConfiguredRoute } from '../config/describe.js'
 import type { SharedHealthState } from '../plugins/health/shared-state.js'
 import type { L4Counters, L4ListenerStatus, L4TargetStatus } from '../lib/l4-status.js'
@@ -113,7 +113,7 @@ function mergeRoutes (copies: RouteStatus[]): RouteStatus[] {
     merged.cacheLookups += copy.cacheLookups
   }
   for (const route of byRoute.values()) {
-    route.cacheHitRatio = route.cacheLookups === 0 ? null : Math.round((route.cacheHits / route.cacheLookups) * 1000) / 1000
+    route.cacheHitRatio = cacheHitRatio(route.cacheHits, route.cacheLookups)
   }
   return [...byRoute.values()]
 }

@@ -143,7 +143,7 @@ export function describeRoutes (table: RouteStatusSource): RouteStatus[] {
       rateLimited: stats.rateLimited,
       cacheHits: stats.cacheHits,
       cacheLookups: stats.cacheLookups,
-      cacheHitRatio: stats.cacheLookups === 0 ? null : Math.round((stats.cacheHits / stats.cacheLookups) * 1000) / 1000
+      cacheHitRatio: cacheHitRatio(stats.cacheHits, stats.cacheLookups)
     }
   })
 }
@@ -151,6 +151,11 @@ export function describeRoutes (table: RouteStatusSource): RouteStatus[] {
 /** The `l4` section of `/status`: every TCP/UDP listener with its per-target counters (absent without L4 listeners). */
 export function describeL4 (source: L4StatusSource | undefined): { l4?: L4ListenerStatus[] } {
   return source === undefined ? {} : { l4: source() }
+}
+
+/** A route's cache hit ratio as `/status` gives it: three decimals, null before its first lookup. */
+export function cacheHitRatio (hits: number, lookups: number): number | null {
+  return lookups === 0 ? null : Math.round((hits / lookups) * 1000) / 1000
 }
 
 /** The ETag of a `/status` body: polling with `If-None-Match` gets a 304 while nothing changed. */
